@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""Filters that present a sizing plan (summary table, Markdown) and name a site."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+
+
+def _fmt(value):
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def plan_rows(plan):
+    """Rows (component, replicas, vCPU, RAM GB, nodes) of the plan's summary."""
+    rows = []
+    coderd = plan["coderd"]
+    pools = plan["kubernetes"]["pools"]
+    rows.append(("coderd", coderd["replicas"], coderd["cpu"], coderd["memory_gb"],
+                 "%s (coder pool)" % pools["coder"]["nodes"]))
+    prov = plan["provisioners"]
+    prov_nodes = "on coderd nodes" if prov["share_coderd_nodes"] else "%s (provisioner pool)" % prov["nodes"]
+    rows.append(("provisioners", prov["replicas"], prov["cpu"], prov["memory_gb"], prov_nodes))
+    for proxy in plan["workspace_proxies"]:
+        rows.append(("proxy %s" % proxy["name"], proxy["replicas"], proxy["cpu"], proxy["memory_gb"],
+                     "region cluster"))
+    db = plan["database"]
+    rows.append(("postgresql", db["nodes"], db["vcpu"], db["memory_gb"], "%s (%s GB disk)" % (db["nodes"], db["storage_gb"])))
+    ws = plan["workspace_nodes"]
+    rows.append(("workspaces", plan["concurrent_workspaces"], ws["profile"]["cpu"], ws["profile"]["memory_gb"],
+                 "%s (workspace pool, %s a node)" % (ws["nodes"], ws["workspaces_per_node"])))
+    cp = pools["control_plane"]
+    rows.append(("k8s control plane", cp["nodes"], cp["min_cpu"], cp["min_memory_gb"], cp["nodes"]))
+    return [tuple(_fmt(cell) for cell in row) for row in rows]
+
+
+HEADER = ("component", "replicas", "vCPU each", "RAM GB each", "nodes")
+
+
+def plan_table(plan):
+    """The summary as a plain-text table."""
+    rows = [HEADER] + plan_rows(plan)
+    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADER))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def plan_markdown(plan, site="site"):
+    """plan.md: the summary, the database parameters and the warnings."""
+    out = ["# Coder deployment plan: %s" % site, ""]
+    out.append("Tier **%s** (%s basis): %s users, %s concurrent workspaces, %s concurrent builds."
+               % (plan["tier"], plan["sizing_basis"], plan["users"], plan["concurrent_workspaces"],
+                  plan["concurrent_builds"]))
+    out.append("")
+    out.append("| " + " | ".join(HEADER) + " |")
+    out.append("|" + "|".join("---" for _ in HEADER) + "|")
+    for row in plan_rows(plan):
+        out.append("| " + " | ".join(row) + " |")
+    out.append("")
+    coderd = plan["coderd"]
+    out.append("coderd requests = limits: `%s` / `%s`; built-in provisioners per replica: %s."
+               % (coderd["requests"]["cpu"], coderd["requests"]["memory"], coderd["builtin_provisioners"]))
+    out.append("")
+    out.append("## Kubernetes pools")
+    out.append("")
+    out.append("| pool | nodes | min vCPU a node | min RAM GB a node |")
+    out.append("|---|---|---|---|")
+    for name in ("control_plane", "coder", "provisioner", "workspace"):
+        pool = plan["kubernetes"]["pools"][name]
+        out.append("| %s | %s | %s | %s |" % (name, pool["nodes"], _fmt(pool["min_cpu"]), _fmt(pool["min_memory_gb"])))
+    out.append("")
+    out.append("## PostgreSQL")
+    out.append("")
+    db = plan["database"]
+    out.append("%s node(s) of %s vCPU / %s GB RAM / %s GB storage; `max_connections` %s."
+               % (db["nodes"], db["vcpu"], db["memory_gb"], db["storage_gb"], db["max_connections"]))
+    out.append("")
+    out.append("| parameter | value |")
+    out.append("|---|---|")
+    for key in sorted(db["parameters"]):
+        out.append("| %s | %s |" % (key, _fmt(db["parameters"][key])))
+    out.append("")
+    out.append("## Warnings")
+    out.append("")
+    if plan["warnings"]:
+        out.extend("- %s" % w for w in plan["warnings"])
+    else:
+        out.append("None.")
+    out.append("")
+    return "\n".join(out)
+
+
+def inventory_name(sources):
+    """Name of the inventory: its directory's name (inventories/sample -> sample)."""
+    if not sources:
+        return "default"
+    source = sources[0] if isinstance(sources, (list, tuple)) else sources
+    source = str(source).rstrip("/")
+    if os.path.isfile(source):
+        source = os.path.dirname(source)
+    return os.path.basename(source) or "default"
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "plan_table": plan_table,
+            "plan_markdown": plan_markdown,
+            "inventory_name": inventory_name,
+        }

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""Helpers for the tests that run real playbooks and Molecule scenarios on the lab."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def run(args, env=None, timeout=3600):
+    """Run a command from the repository root; return (rc, combined output)."""
+    full_env = dict(os.environ)
+    full_env.update({"ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0",
+                     "ANSIBLE_NOCOLOR": "1", "PY_COLORS": "0"})
+    full_env.update(env or {})
+    proc = subprocess.run(args, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, timeout=timeout, check=False)
+    return proc.returncode, proc.stdout
+
+
+def playbook(*args, **kwargs):
+    return run(["ansible-playbook"] + list(args), **kwargs)
+
+
+def lab_running():
+    rc, out = run(["podman", "ps", "--filter", "label=onprem.coder/lab=onprem-coder-lab", "--format", "{{.Names}}"])
+    return rc == 0 and len(out.split()) >= 7
+
+
+@pytest.fixture(scope="session")
+def lab():
+    """The local lab (inventories/lab), started if needed and stopped again if we started it."""
+    was_running = lab_running()
+    rc, out = playbook("-i", "inventories/lab", "tests/lab/lab.yml")
+    assert rc == 0, out[-3000:]
+    yield "inventories/lab"
+    if not was_running:
+        playbook("-i", "inventories/lab", "tests/lab/lab.yml", "-e", "lab_state=absent")
