@@ -59,7 +59,7 @@ def plan_markdown(plan, site="site"):
                   plan["concurrent_builds"]))
     out.append("")
     out.append("| " + " | ".join(HEADER) + " |")
-    out.append("|" + "|".join("---" for _ in HEADER) + "|")
+    out.append("|" + "|".join(["---"] * len(HEADER)) + "|")
     for row in plan_rows(plan):
         out.append("| " + " | ".join(row) + " |")
     out.append("")
