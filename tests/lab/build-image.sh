@@ -19,7 +19,7 @@ rm -rf "$ROOTFS"
 mkdir -p "$ROOTFS"
 echo "lab image: debootstrap bookworm into $ROOTFS (about a minute)"
 debootstrap --variant=minbase \
-  --include=python3,python3-apt,systemd,systemd-sysv,dbus,sudo,iproute2,procps,ca-certificates,iputils-ping,curl,gnupg \
+  --include=python3,python3-apt,systemd,systemd-sysv,dbus,sudo,iproute2,procps,ca-certificates,iputils-ping,curl,gnupg,openssh-server \
   bookworm "$ROOTFS" "$MIRROR" >/var/tmp/onprem-coder-lab-debootstrap.log 2>&1 || {
     tail -20 /var/tmp/onprem-coder-lab-debootstrap.log; exit 1; }
 
@@ -39,6 +39,16 @@ for unit in systemd-remount-fs.service getty@tty1.service console-getty.service 
             systemd-modules-load.service; do
   ln -sf /dev/null "$ROOTFS/etc/systemd/system/$unit"
 done
+# Ansible reaches the hosts over SSH, as on a real site (pipelining, ControlPersist).
+# Each container makes its own host keys at first boot.
+rm -f "$ROOTFS"/etc/ssh/ssh_host_*
+mkdir -p "$ROOTFS/etc/systemd/system/ssh.service.d"
+cat >"$ROOTFS/etc/systemd/system/ssh.service.d/10-lab-hostkeys.conf" <<'UNIT'
+[Service]
+ExecStartPre=
+ExecStartPre=/usr/bin/ssh-keygen -A
+ExecStartPre=/usr/sbin/sshd -t
+UNIT
 # Keep apt lean and quiet, and no docs in the image.
 cat >"$ROOTFS/etc/apt/apt.conf.d/90lab" <<'APT'
 APT::Install-Recommends "false";

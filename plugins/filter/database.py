@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""Filters of the database phase (logic in module_utils/database_checks.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.onprem.coder.plugins.module_utils.database_checks import dcs_patch, inventory_errors, pg_hba
+
+
+def database_inventory_errors(groups, host_vars, secret_names):
+    """Checks with the variables of the first postgres host (secrets only tested for presence)."""
+    def get(name, default=None):
+        try:
+            value = host_vars.get(name, default)
+        except Exception:  # an undefined variable inside a templated value
+            value = default
+        return default if value is None else value
+
+    timing = dict(get("patroni_dcs", {}) or {})
+    timing.update(get("patroni_dcs_overrides", {}) or {})
+    timing = {key: timing.get(key, default) for key, default in (("ttl", 10), ("loop_wait", 2), ("retry_timeout", 4))}
+    secrets = dict((name, bool(get(name, ""))) for name in secret_names)
+    return inventory_errors(dict(groups), secrets, get("onprem_coder_database_client_cidrs", []),
+                            get("postgresql_version", 15), ha=bool(get("onprem_coder_ha", True)), patroni_timing=timing)
+
+
+def patroni_dcs_patch(current, desired):
+    return dcs_patch(current, desired)
+
+
+def patroni_pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, replication_user, rewind_user,
+                   coder_database, coder_user):
+    return pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, replication_user, rewind_user,
+                  coder_database, coder_user)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "database_inventory_errors": database_inventory_errors,
+            "patroni_dcs_patch": patroni_dcs_patch,
+            "patroni_pg_hba": patroni_pg_hba,
+        }
