@@ -124,6 +124,8 @@ def pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, replicati
         "local all %s peer" % superuser,
         "local all all scram-sha-256",
         "host all %s 127.0.0.1/32 scram-sha-256" % superuser,
+        # Patroni reads its own timeline over a local replication connection
+        "host replication %s 127.0.0.1/32 scram-sha-256" % replication_user,
     ]
     for user, database in ((replication_user, "replication"), (rewind_user, "all"), (superuser, "all")):
         rules.extend("hostssl %s %s %s/32 scram-sha-256" % (database, user, address) for address in member_addresses)

@@ -11,6 +11,7 @@ import os
 import time
 
 import pytest
+import yaml
 
 from .conftest import ROOT, run
 
@@ -29,3 +30,24 @@ def test_molecule_scenario(scenario):
     print("molecule %s: %.0f s (log: build/molecule/%s.log)" % (scenario, time.time() - started, scenario))
     assert rc == 0, out[-6000:]
     assert "idempotence" in out
+    # no password, token or key of the scenario's inventory appears anywhere in its output
+    leaked = [name for name, value in secrets_of(scenario).items() if value in out]
+    assert leaked == [], "secrets printed by the scenario: %s" % leaked
+
+
+def secrets_of(scenario):
+    with open(os.path.join(ROOT, "molecule", scenario, "molecule.yml")) as handle:
+        config = yaml.safe_load(handle)
+    found = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str) and any(word in key for word in ("password", "token", "secret")):
+                    found[key] = value
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+    walk(config.get("provisioner", {}).get("inventory", {}))
+    return found

@@ -23,6 +23,10 @@ if os.path.exists(plan_path):
 for path in sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []:
     if path not in ("plan.json", "plan.md"):
         print("generated: %s" % os.path.join(out_dir, path))
-print("phases: plan and preflight ran; the Kubernetes phase is skipped in the lab by design;")
-print("        the phases not implemented yet said so and changed nothing.")
+print("phases: plan, preflight and database ran (PostgreSQL HA on lab-pg1..3: Patroni, etcd, HAProxy);")
+print("        the Kubernetes phase is skipped in the lab by design; the phases not implemented")
+print("        yet said so and changed nothing.")
+print("database: psql 'host=10.89.60.11 port=5000 dbname=coder user=coder sslmode=verify-full")
+print("          sslrootcert=%s' (password: coder_database_password in inventories/lab)"
+      % os.path.join(out_dir, "pki", "ca.crt"))
 print("enter a host: podman exec -it lab-pg1 bash    remove the lab: make lab-down")

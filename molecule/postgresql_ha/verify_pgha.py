@@ -1,0 +1,236 @@
+"""Checks of the postgresql_ha scenario, against the real cluster, from the controller.
+
+1. Topology: one leader, one synchronous standby, one streaming replica; lag under 1 MB.
+2. Routing: writes through HAProxy :5000 land on the leader; :5001 reaches a replica that
+   refuses writes.
+3. Crash failover: a writer commits single-row transactions through :5000 and records every
+   acknowledged id; the leader's container is killed (podman kill); the writer retries.
+   A new leader must serve writes within FAILOVER_BOUND_S and every acknowledged id must be
+   there afterwards. The old node is started again and must rejoin as a replica by itself.
+4. TLS: Coder's role connects with sslmode=verify-full through HAProxy; without TLS it is
+   refused.
+Figures go to PGHA_REPORT (JSON) and stdout.
+"""
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import psycopg2
+
+FAILOVER_BOUND_S = 20.0     # Patroni defaults give ~33 s; measured ~15 s with ttl 8 / loop_wait 1 (docs/database.md)
+MEMBERS = dict(item.split("=", 1) for item in os.environ["PGHA_MEMBERS"].split(","))   # address -> name
+CA = os.environ["PGHA_CA"]
+PASSWORD = os.environ["PGHA_CODER_PASSWORD"]
+REPORT = os.environ.get("PGHA_REPORT")
+report = {}
+
+
+def check(condition, message):
+    if not condition:
+        print("FAIL: " + message)
+        sys.exit(1)
+    print("ok: " + message)
+
+
+def cluster(addresses=None):
+    for address in addresses or MEMBERS:
+        try:
+            with urllib.request.urlopen("http://%s:8008/cluster" % address, timeout=3) as response:
+                return json.load(response)
+        except OSError:
+            continue
+    raise RuntimeError("no Patroni REST API answered")
+
+
+def connect(address, port, sslmode="verify-full", timeout=3):
+    return psycopg2.connect(host=address, port=port, dbname="coder", user="coder", password=PASSWORD,
+                            sslmode=sslmode, sslrootcert=CA, connect_timeout=timeout)
+
+
+def wait_for(predicate, seconds, what):
+    deadline = time.time() + seconds
+    last = None
+    while time.time() < deadline:
+        try:
+            last = predicate()
+            if last:
+                return last
+        except Exception as exc:  # noqa: BLE001 - keep waiting, report the last error
+            last = exc
+        time.sleep(1)
+    check(False, "%s within %d s (last: %r)" % (what, seconds, last))
+
+
+def topology():
+    members = cluster()["members"]
+    roles = sorted(m["role"] for m in members)
+    check(roles == ["leader", "replica", "sync_standby"], "one leader, one sync standby, one replica: %s" % roles)
+    for member in members:
+        if member["role"] != "leader":
+            check(member["state"] in ("streaming", "running"), "%s is %s" % (member["name"], member["state"]))
+            lag = member.get("lag", 0)
+            check(isinstance(lag, int) and lag < 1024 * 1024, "%s lag %r bytes < 1 MB" % (member["name"], lag))
+    return members
+
+
+def routing(members):
+    leader = [m for m in members if m["role"] == "leader"][0]
+    via = list(MEMBERS)[0]
+    with connect(via, 5000) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_is_in_recovery(), inet_server_addr()::text")
+        in_recovery, server = cur.fetchone()
+        check(not in_recovery, "port 5000 reaches a primary")
+        check(server.split("/")[0] == leader["host"], "port 5000 reaches the leader %s (%s)" % (leader["name"], server))
+        cur.execute("CREATE TABLE IF NOT EXISTS verify_routing (id int)")
+        cur.execute("INSERT INTO verify_routing VALUES (1)")
+    conn.close()
+    replica = connect(via, 5001)
+    replica.autocommit = True
+    with replica.cursor() as cur:
+        cur.execute("SELECT pg_is_in_recovery()")
+        check(cur.fetchone()[0], "port 5001 reaches a replica")
+        try:
+            cur.execute("INSERT INTO verify_routing VALUES (2)")
+            check(False, "a write through port 5001 is refused")
+        except psycopg2.Error as exc:
+            check("read-only" in str(exc), "a write through port 5001 is refused (%s)" % str(exc).strip())
+    replica.close()
+
+
+def tls():
+    via = list(MEMBERS)[1]
+    conn = connect(via, 5000, sslmode="verify-full")
+    with conn.cursor() as cur:
+        cur.execute("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+        ssl, version = cur.fetchone()
+    conn.close()
+    check(ssl and version in ("TLSv1.2", "TLSv1.3"), "Coder's role connects with verify-full over %s" % version)
+    try:
+        connect(via, 5000, sslmode="disable").close()
+        check(False, "a connection without TLS is refused")
+    except psycopg2.OperationalError as exc:
+        check("no encryption" in str(exc) or "reject" in str(exc),
+              "a connection without TLS is refused (%s)" % str(exc).strip().splitlines()[0])
+
+
+def failover():
+    members = cluster()["members"]
+    leader = [m for m in members if m["role"] == "leader"][0]
+    survivors = [m["host"] for m in members if m["role"] != "leader"]
+    via = survivors[0]          # HAProxy on a node that stays up
+    with connect(via, 5000) as conn, conn.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS failover_writes")
+        cur.execute("CREATE TABLE failover_writes (id bigint PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())")
+    conn.close()
+    acked, errors = [], []
+    stop = threading.Event()
+    state = {"kill_at": None, "first_after_kill": None}
+
+    def writer():
+        conn, next_id = None, 1
+        while not stop.is_set():
+            attempt = time.time()
+            try:
+                if conn is None:
+                    conn = connect(via, 5000, timeout=2)
+                with conn.cursor() as cur:
+                    cur.execute("INSERT INTO failover_writes (id) VALUES (%s)", (next_id,))
+                conn.commit()
+                acked.append(next_id)
+                # the first write begun after the leader was gone and acknowledged
+                if state["kill_at"] and attempt > state["kill_at"] and not state["first_after_kill"]:
+                    state["first_after_kill"] = time.time()
+            except psycopg2.Error as exc:
+                errors.append(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+                try:
+                    if conn is not None:
+                        conn.close()
+                except psycopg2.Error:
+                    pass
+                conn = None
+                time.sleep(0.2)
+            next_id += 1
+        if conn is not None:
+            conn.close()
+
+    timeline = {}
+
+    def monitor():
+        # When did Patroni elect a new leader, and when did it have a synchronous standby?
+        while not stop.is_set():
+            if state["kill_at"]:
+                try:
+                    now = cluster(survivors)["members"]
+                    elapsed = round(time.time() - state["kill_at"], 2)
+                    if any(m["role"] == "leader" and m["name"] != leader["name"] for m in now):
+                        timeline.setdefault("new_leader_seconds", elapsed)
+                        if any(m["role"] == "sync_standby" for m in now):
+                            timeline.setdefault("new_sync_standby_seconds", elapsed)
+                except (RuntimeError, ValueError, KeyError):
+                    pass
+            time.sleep(0.25)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    watcher = threading.Thread(target=monitor)
+    watcher.start()
+    time.sleep(5)
+    before = len(acked)
+    check(before > 0, "the writer commits before the crash (%d rows)" % before)
+    subprocess.run(["podman", "kill", leader["name"]], check=True, stdout=subprocess.DEVNULL)
+    state["kill_at"] = time.time()
+    print("killed the leader %s at +5 s" % leader["name"])
+    wait_for(lambda: state["first_after_kill"], 60, "writes succeed again after the crash")
+    time.sleep(5)
+    stop.set()
+    thread.join()
+    watcher.join()
+    report.update(timeline)
+    print("timeline after the kill: %s" % timeline)
+    failover_s = state["first_after_kill"] - state["kill_at"]
+    report["failover_seconds"] = round(failover_s, 2)
+    report["acknowledged_rows"] = len(acked)
+    report["writer_errors"] = len(errors)
+    print("writes resumed %.2f s after the kill; %d acknowledged rows; %d failed attempts"
+          % (failover_s, len(acked), len(errors)))
+    new = cluster(survivors)["members"]
+    new_leader = [m for m in new if m["role"] == "leader"]
+    check(len(new_leader) == 1 and new_leader[0]["name"] != leader["name"],
+          "a new leader: %s" % [m["name"] for m in new_leader])
+    check(failover_s < FAILOVER_BOUND_S, "writes resumed in %.2f s < %.0f s" % (failover_s, FAILOVER_BOUND_S))
+    with connect(via, 5000) as conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM failover_writes")
+        present = set(row[0] for row in cur.fetchall())
+    conn.close()
+    lost = sorted(set(acked) - present)
+    report["lost_rows"] = len(lost)
+    check(not lost, "every acknowledged row survived the crash (%d of %d, lost %s)" % (len(acked) - len(lost), len(acked), lost[:10]))
+
+    started = time.time()
+    subprocess.run(["podman", "start", leader["name"]], check=True, stdout=subprocess.DEVNULL)
+
+    def rejoined():
+        for member in cluster(survivors)["members"]:
+            if member["name"] == leader["name"] and member["role"] in ("replica", "sync_standby") \
+                    and member["state"] in ("streaming", "running") and isinstance(member.get("lag"), int):
+                return member
+        return None
+    member = wait_for(rejoined, 180, "the old leader rejoins as a replica by itself")
+    report["rejoin_seconds"] = round(time.time() - started, 1)
+    print("%s rejoined as %s in %.0f s" % (leader["name"], member["role"], time.time() - started))
+    wait_for(lambda: sorted(m["role"] for m in cluster()["members"]) == ["leader", "replica", "sync_standby"],
+             60, "the cluster is whole again (leader, sync standby, replica)")
+
+
+members = topology()
+routing(members)
+tls()
+failover()
+if REPORT:
+    with open(REPORT, "w") as handle:
+        json.dump(report, handle, indent=2)
+print("report: %s" % json.dumps(report))

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.onprem.coder.plugins.module_utils.database_checks import dcs_patch, inventory_errors, pg_hba
+
+GOOD_GROUPS = {"postgres": ["pg1", "pg2", "pg3"], "etcd": ["pg1", "pg2", "pg3"], "pgbackrest_repo": ["backup1"]}
+SECRETS = {"patroni_superuser_password": True, "coder_database_password": "s3cret"}
+TIMING = {"ttl": 8, "loop_wait": 1, "retry_timeout": 3}
+
+
+def errors(**changes):
+    args = dict(groups=GOOD_GROUPS, secrets=SECRETS, cidrs=["10.20.0.0/16"], postgresql_version=15,
+                ha=True, patroni_timing=TIMING)
+    args.update(changes)
+    return inventory_errors(**args)
+
+
+def test_a_good_inventory_has_no_errors():
+    assert errors() == []
+
+
+def test_each_bad_input_names_its_variable():
+    assert errors(groups=dict(GOOD_GROUPS, postgres=["pg1", "pg2"]))[0].startswith("group postgres: 2 host(s)")
+    assert "expected an odd number" in errors(groups=dict(GOOD_GROUPS, etcd=["e1", "e2", "e3", "e4"]))[0]
+    inside = errors(groups=dict(GOOD_GROUPS, pgbackrest_repo=["pg1"]))
+    assert inside == ["group pgbackrest_repo: pg1 is also in postgres, expected the repository off the database "
+                      "nodes (losing a node must not lose its backups)"]
+    assert "expected exactly 1" in errors(groups=dict(GOOD_GROUPS, pgbackrest_repo=[]))[0]
+    missing = errors(secrets={"patroni_superuser_password": False, "coder_database_password": ""})
+    assert missing == ["coder_database_password: not set, expected a password from the inventory or Ansible Vault",
+                       "patroni_superuser_password: not set, expected a password from the inventory or Ansible Vault"]
+    assert errors(cidrs=["10.0.0.0/33"]) == [
+        "onprem_coder_database_client_cidrs[0]: got '10.0.0.0/33', expected a CIDR such as 10.20.0.0/16"]
+    assert "expected a non-empty list" in errors(cidrs=[])[0]
+    assert errors(postgresql_version=11) == ["postgresql_version: got 11, expected one of 13, 14, 15, 16, 17"]
+    assert errors(postgresql_version="fifteen")[0].startswith("postgresql_version: got 'fifteen'")
+    assert "expected loop_wait + 2 x retry_timeout <= ttl" in errors(patroni_timing={"ttl": 5, "loop_wait": 2, "retry_timeout": 3})[0]
+
+
+def test_etcd_defaults_to_the_postgres_group():
+    assert errors(groups={"postgres": ["a", "b", "c"], "pgbackrest_repo": ["r"]}) == []
+
+
+def test_without_ha_one_node_is_enough():
+    assert errors(groups={"postgres": ["a"], "etcd": ["a"], "pgbackrest_repo": ["r"]}, ha=False) == []
+
+
+def test_secret_values_never_appear_in_messages():
+    text = " ".join(errors(secrets={"x": "hunter2hunter2"}, postgresql_version=99))
+    assert "hunter2" not in text
+
+
+def test_dcs_patch_only_what_differs():
+    current = {"ttl": 30, "loop_wait": 10, "synchronous_mode": True,
+               "postgresql": {"parameters": {"max_connections": 100, "work_mem": "4MB", "hot_standby": "on"}}}
+    desired = {"ttl": 8, "loop_wait": 10, "synchronous_mode": "on",
+               "postgresql": {"parameters": {"max_connections": "100", "work_mem": "8MB", "hot_standby": True}}}
+    assert dcs_patch(current, desired) == {"ttl": 8, "postgresql": {"parameters": {"work_mem": "8MB"}}}
+    assert dcs_patch(current, {"ttl": 30, "postgresql": {"parameters": {"work_mem": "4MB"}}}) == {}
+    assert dcs_patch(current, {"loop_wait": None}) == {"loop_wait": None}
+    assert dcs_patch({}, {"failsafe_mode": True}) == {"failsafe_mode": True}
+    assert dcs_patch(current, {"unset_key": None}) == {}
+
+
+def test_pg_hba_tls_only_and_coder_from_allowed_sources():
+    rules = pg_hba(["10.0.0.11", "10.0.0.12"], ["10.0.0.11", "10.0.0.12"], ["10.20.0.0/16"],
+                   "postgres", "replicator", "rewind", "coder", "coder")
+    assert "hostssl replication replicator 10.0.0.12/32 scram-sha-256" in rules
+    assert "hostssl coder coder 10.20.0.0/16 scram-sha-256" in rules
+    assert "hostssl coder coder 10.0.0.11/32 scram-sha-256" in rules
+    assert rules[-4:] == ["hostnossl all all 0.0.0.0/0 reject", "hostnossl all all ::/0 reject",
+                          "host all all 0.0.0.0/0 reject", "host all all ::/0 reject"]
+    network = [r for r in rules if r.startswith("host ") and "reject" not in r]
+    assert all("127.0.0.1/32" in r for r in network)   # plain host rules only on loopback
+    assert len([r for r in rules if r.startswith("hostssl coder")]) == 3   # no duplicates
