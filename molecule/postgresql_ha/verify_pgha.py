@@ -3,11 +3,12 @@
 1. Topology: one leader, one synchronous standby, one streaming replica; lag under 1 MB.
 2. Routing: writes through HAProxy :5000 land on the leader; :5001 reaches a replica that
    refuses writes.
-3. Crash failover: a writer commits single-row transactions through :5000 and records every
+3. Backups: pgbackrest check passes on the repository host and a full backup exists there.
+4. Crash failover: a writer commits single-row transactions through :5000 and records every
    acknowledged id; the leader's container is killed (podman kill); the writer retries.
    A new leader must serve writes within FAILOVER_BOUND_S and every acknowledged id must be
    there afterwards. The old node is started again and must rejoin as a replica by itself.
-4. TLS: Coder's role connects with sslmode=verify-full through HAProxy; without TLS it is
+5. TLS: Coder's role connects with sslmode=verify-full through HAProxy; without TLS it is
    refused.
 Figures go to PGHA_REPORT (JSON) and stdout.
 """
@@ -26,6 +27,7 @@ MEMBERS = dict(item.split("=", 1) for item in os.environ["PGHA_MEMBERS"].split("
 CA = os.environ["PGHA_CA"]
 PASSWORD = os.environ["PGHA_CODER_PASSWORD"]
 REPORT = os.environ.get("PGHA_REPORT")
+REPO = os.environ.get("PGHA_REPO")
 report = {}
 
 
@@ -226,7 +228,21 @@ def failover():
              60, "the cluster is whole again (leader, sync standby, replica)")
 
 
+def backups():
+    def pgbackrest(*args):
+        return subprocess.run(["podman", "exec", "--user", "pgbackrest", REPO, "pgbackrest", "--stanza=coder"] + list(args),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    checked = pgbackrest("check")
+    check(checked.returncode == 0, "pgbackrest check passes on the repository host (%s)" % checked.stdout.strip()[-200:])
+    info = json.loads(pgbackrest("--output=json", "info").stdout)[0]
+    check(info["status"]["code"] == 0, "stanza status: %s" % info["status"]["message"])
+    fulls = [b["label"] for b in info.get("backup", []) if b["type"] == "full"]
+    check(len(fulls) >= 1, "a full backup is in the repository: %s" % fulls)
+    report["full_backups"] = len(fulls)
+
+
 members = topology()
+backups()
 routing(members)
 tls()
 failover()

@@ -7,7 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.onprem.coder.plugins.module_utils.database_checks import dcs_patch, inventory_errors, pg_hba
+from ansible_collections.onprem.coder.plugins.module_utils.database_checks import (
+    dcs_patch, inventory_errors, pg_hba, pgbackrest_pg_hosts)
 
 
 def database_inventory_errors(groups, host_vars, secret_names):
@@ -43,4 +44,5 @@ class FilterModule(object):
             "database_inventory_errors": database_inventory_errors,
             "patroni_dcs_patch": patroni_dcs_patch,
             "patroni_pg_hba": patroni_pg_hba,
+            "pgbackrest_pg_hosts": pgbackrest_pg_hosts,
         }

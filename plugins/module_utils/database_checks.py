@@ -142,3 +142,20 @@ def pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, replicati
         "host all all ::/0 reject",
     ])
     return rules
+
+
+def pgbackrest_pg_hosts(addresses, data_dir, port, cert, key, ca):
+    """The repository's stanza options for each database host: pg1-host=..., pg2-..."""
+    options = {}
+    for index, address in enumerate(addresses, start=1):
+        prefix = "pg%d-" % index
+        options.update({
+            prefix + "host": address,
+            prefix + "host-type": "tls",
+            prefix + "host-port": port,
+            prefix + "host-cert-file": cert,
+            prefix + "host-key-file": key,
+            prefix + "host-ca-file": ca,
+            prefix + "path": data_dir,
+        })
+    return options

@@ -77,3 +77,12 @@ def test_pg_hba_tls_only_and_coder_from_allowed_sources():
     network = [r for r in rules if r.startswith("host ") and "reject" not in r]
     assert all("127.0.0.1/32" in r for r in network)   # plain host rules only on loopback
     assert len([r for r in rules if r.startswith("hostssl coder")]) == 3   # no duplicates
+
+
+def test_pgbackrest_pg_hosts_numbers_each_member():
+    from ansible_collections.onprem.coder.plugins.module_utils.database_checks import pgbackrest_pg_hosts
+    options = pgbackrest_pg_hosts(["pg1", "pg2"], "/data", 8432, "/c", "/k", "/ca")
+    assert options["pg1-host"] == "pg1" and options["pg2-host"] == "pg2"
+    assert options["pg2-host-type"] == "tls" and options["pg2-path"] == "/data" and options["pg1-host-port"] == 8432
+    assert sorted(k for k in options if k.startswith("pg1-")) == sorted(
+        ["pg1-host", "pg1-host-type", "pg1-host-port", "pg1-host-cert-file", "pg1-host-key-file", "pg1-host-ca-file", "pg1-path"])
