@@ -10,6 +10,10 @@
    there afterwards. The old node is started again and must rejoin as a replica by itself.
 5. TLS: Coder's role connects with sslmode=verify-full through HAProxy; without TLS it is
    refused.
+6. Point-in-time restore, in two halves around playbooks/db_restore.yml (verify.yml runs it):
+   `pitr-prepare` commits rows, takes the server's clock as the target, commits more rows and
+   writes both sets and the target to PGHA_PITR; `pitr-check` asserts, after the restore,
+   that every row before the target is there, none after it, and the cluster is whole.
 Figures go to PGHA_REPORT (JSON) and stdout.
 """
 import json
@@ -228,10 +232,12 @@ def failover():
              60, "the cluster is whole again (leader, sync standby, replica)")
 
 
+def pgbackrest(*args):
+    return subprocess.run(["podman", "exec", "--user", "pgbackrest", REPO, "pgbackrest", "--stanza=coder"] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+
+
 def backups():
-    def pgbackrest(*args):
-        return subprocess.run(["podman", "exec", "--user", "pgbackrest", REPO, "pgbackrest", "--stanza=coder"] + list(args),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
     checked = pgbackrest("check")
     check(checked.returncode == 0, "pgbackrest check passes on the repository host (%s)" % checked.stdout.strip()[-200:])
     info = json.loads(pgbackrest("--output=json", "info").stdout)[0]
@@ -241,12 +247,84 @@ def backups():
     report["full_backups"] = len(fulls)
 
 
-members = topology()
-backups()
-routing(members)
-tls()
-failover()
-if REPORT:
-    with open(REPORT, "w") as handle:
-        json.dump(report, handle, indent=2)
-print("report: %s" % json.dumps(report))
+def pitr_prepare(path):
+    via = list(MEMBERS)[0]
+    conn = connect(via, 5000)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS pitr_rows")
+        cur.execute("CREATE TABLE pitr_rows (id int PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())")
+        before = list(range(1, 51))
+        for row in before:
+            cur.execute("INSERT INTO pitr_rows (id) VALUES (%s)", (row,))
+        time.sleep(1.5)
+        cur.execute("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'")
+        target = cur.fetchone()[0]
+        time.sleep(1.5)
+        after = list(range(51, 101))
+        for row in after:
+            cur.execute("INSERT INTO pitr_rows (id) VALUES (%s)", (row,))
+        cur.execute("SELECT count(*) FROM pitr_rows WHERE at < %s::timestamptz", (target,))
+        check(cur.fetchone()[0] == len(before), "the target %s lies between the two sets of rows" % target)
+    conn.close()
+    with open(path, "w") as handle:
+        json.dump({"target": target, "before": before, "after": after, "restore_started": int(time.time())}, handle)
+    print("committed %d rows, target %s, then %d rows" % (len(before), target, len(after)))
+
+
+def pitr_check(path):
+    with open(path) as handle:
+        marks = json.load(handle)
+    members = wait_for(lambda: topology_ok(), 120, "the restored cluster has a leader, a sync standby and a replica")
+    via = list(MEMBERS)[0]
+    with connect(via, 5000) as conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM pitr_rows")
+        present = set(row[0] for row in cur.fetchall())
+    conn.close()
+    missing = sorted(set(marks["before"]) - present)
+    extra = sorted(present & set(marks["after"]))
+    check(not missing, "every row committed before the target %s is back (%d rows, missing %s)"
+          % (marks["target"], len(marks["before"]), missing[:10]))
+    check(not extra, "no row committed after the target is back (found %d of %d)" % (len(extra), len(marks["after"])))
+    report["pitr_rows_before_present"] = len(marks["before"]) - len(missing)
+    report["pitr_rows_after_present"] = len(extra)
+    # archiving works on the new timeline and the restore left a full backup of it
+    checked = pgbackrest("check")
+    check(checked.returncode == 0, "pgbackrest check passes after the restore (%s)" % checked.stdout.strip()[-200:])
+    info = json.loads(pgbackrest("--output=json", "info").stdout)[0]
+    newest = sorted(info.get("backup", []), key=lambda b: b["timestamp"]["stop"])[-1]
+    check(newest["type"] == "full" and newest["timestamp"]["stop"] > marks["restore_started"],
+          "the newest backup is a full one taken after the restore began: %s" % newest["label"])
+    return members
+
+
+def topology_ok():
+    members = cluster()["members"]
+    return members if sorted(m["role"] for m in members) == ["leader", "replica", "sync_standby"] else None
+
+
+def save_report():
+    if REPORT:
+        previous = {}
+        if os.path.exists(REPORT):
+            with open(REPORT) as handle:
+                previous = json.load(handle)
+        previous.update(report)
+        with open(REPORT, "w") as handle:
+            json.dump(previous, handle, indent=2)
+    print("report: %s" % json.dumps(report))
+
+
+mode = sys.argv[1] if len(sys.argv) > 1 else "all"
+if mode == "all":
+    members = topology()
+    backups()
+    routing(members)
+    tls()
+    failover()
+    pitr_prepare(os.environ["PGHA_PITR"])
+elif mode == "pitr-check":
+    pitr_check(os.environ["PGHA_PITR"])
+else:
+    sys.exit("unknown mode %s" % mode)
+save_report()

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.onprem.coder.plugins.module_utils.database_checks import (
     dcs_patch, inventory_errors, pg_hba, pgbackrest_pg_hosts)
+from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_plan
 
 
 def database_inventory_errors(groups, host_vars, secret_names):
@@ -38,6 +39,25 @@ def patroni_pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, r
                   coder_database, coder_user)
 
 
+def pgbackrest_restore_plan(info, target, now):
+    """The backup set and restore options for a target, or {'error': message} to assert on."""
+    try:
+        return restore_plan(info, target, float(now))
+    except RestoreError as exc:
+        return {"error": str(exc)}
+
+
+def restore_target_error(target):
+    """'' when a restore target is `latest` or a time with a UTC offset, else the reason."""
+    if target in (None, "", "latest"):
+        return ""
+    try:
+        parse_target(target)
+    except RestoreError as exc:
+        return str(exc)
+    return ""
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -45,4 +65,6 @@ class FilterModule(object):
             "patroni_dcs_patch": patroni_dcs_patch,
             "patroni_pg_hba": patroni_pg_hba,
             "pgbackrest_pg_hosts": pgbackrest_pg_hosts,
+            "pgbackrest_restore_plan": pgbackrest_restore_plan,
+            "restore_target_error": restore_target_error,
         }
