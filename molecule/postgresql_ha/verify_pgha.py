@@ -32,6 +32,7 @@ CA = os.environ["PGHA_CA"]
 PASSWORD = os.environ["PGHA_CODER_PASSWORD"]
 REPORT = os.environ.get("PGHA_REPORT")
 REPO = os.environ.get("PGHA_REPO")
+VIP = os.environ.get("PGHA_VIP") or None
 report = {}
 
 
@@ -123,11 +124,33 @@ def tls():
               "a connection without TLS is refused (%s)" % str(exc).strip().splitlines()[0])
 
 
+def vip_holders():
+    holders = []
+    for name in MEMBERS.values():
+        out = subprocess.run(["podman", "exec", name, "ip", "-o", "-4", "addr", "show"], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, universal_newlines=True, check=False).stdout
+        if " %s/" % VIP in out:
+            holders.append(name)
+    return holders
+
+
+def vip():
+    holders = vip_holders()
+    check(len(holders) == 1, "exactly one host holds the VIP %s: %s" % (VIP, holders))
+    with connect(VIP, 5000) as conn, conn.cursor() as cur:
+        cur.execute("SELECT pg_is_in_recovery()")
+        check(not cur.fetchone()[0], "the VIP's port 5000 reaches the leader, with verify-full")
+    conn.close()
+    return holders[0]
+
+
 def failover():
     members = cluster()["members"]
     leader = [m for m in members if m["role"] == "leader"][0]
     survivors = [m["host"] for m in members if m["role"] != "leader"]
-    via = survivors[0]          # HAProxy on a node that stays up
+    # through the VIP when there is one (it must move if the killed node held it), else
+    # through HAProxy on a node that stays up
+    via = VIP or survivors[0]
     with connect(via, 5000) as conn, conn.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS failover_writes")
         cur.execute("CREATE TABLE failover_writes (id bigint PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())")
@@ -215,6 +238,10 @@ def failover():
     lost = sorted(set(acked) - present)
     report["lost_rows"] = len(lost)
     check(not lost, "every acknowledged row survived the crash (%d of %d, lost %s)" % (len(acked) - len(lost), len(acked), lost[:10]))
+    if VIP:
+        holders = vip_holders()
+        check(len(holders) == 1 and holders[0] != leader["name"],
+              "the VIP is on one surviving host: %s (the writer used it throughout)" % holders)
 
     started = time.time()
     subprocess.run(["podman", "start", leader["name"]], check=True, stdout=subprocess.DEVNULL)
@@ -275,7 +302,7 @@ def pitr_prepare(path):
 def pitr_check(path):
     with open(path) as handle:
         marks = json.load(handle)
-    members = wait_for(lambda: topology_ok(), 120, "the restored cluster has a leader, a sync standby and a replica")
+    members = wait_for(topology_ok, 120, "the restored cluster has a leader, a sync standby and a replica")
     via = list(MEMBERS)[0]
     with connect(via, 5000) as conn, conn.cursor() as cur:
         cur.execute("SELECT id FROM pitr_rows")
@@ -321,6 +348,8 @@ if mode == "all":
     backups()
     routing(members)
     tls()
+    if VIP:
+        print("the VIP is on %s" % vip())
     failover()
     pitr_prepare(os.environ["PGHA_PITR"])
 elif mode == "pitr-check":

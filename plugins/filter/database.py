@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.onprem.coder.plugins.module_utils.database_checks import (
-    dcs_patch, inventory_errors, pg_hba, pgbackrest_pg_hosts)
+    database_cert_sans, database_host_packages, dcs_patch, inventory_errors, pg_hba, pgbackrest_pg_hosts)
 from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_plan
 
 
@@ -26,7 +26,8 @@ def database_inventory_errors(groups, host_vars, secret_names):
     timing = {key: timing.get(key, default) for key, default in (("ttl", 10), ("loop_wait", 2), ("retry_timeout", 4))}
     secrets = dict((name, bool(get(name, ""))) for name in secret_names)
     return inventory_errors(dict(groups), secrets, get("onprem_coder_database_client_cidrs", []),
-                            get("postgresql_version", 15), ha=bool(get("onprem_coder_ha", True)), patroni_timing=timing)
+                            get("postgresql_version", 15), ha=bool(get("onprem_coder_ha", True)), patroni_timing=timing,
+                            vip=get("onprem_coder_database_vip", ""), vip_password=get("onprem_coder_database_vip_password", ""))
 
 
 def patroni_dcs_patch(current, desired):
@@ -62,6 +63,8 @@ class FilterModule(object):
     def filters(self):
         return {
             "database_inventory_errors": database_inventory_errors,
+            "database_host_packages": database_host_packages,
+            "database_cert_sans": database_cert_sans,
             "patroni_dcs_patch": patroni_dcs_patch,
             "patroni_pg_hba": patroni_pg_hba,
             "pgbackrest_pg_hosts": pgbackrest_pg_hosts,

@@ -19,7 +19,8 @@ def _missing(value):
     return value is None or value is False or (isinstance(value, str) and not value.strip())
 
 
-def inventory_errors(groups, secrets, cidrs, postgresql_version, ha=True, patroni_timing=None):
+def inventory_errors(groups, secrets, cidrs, postgresql_version, ha=True, patroni_timing=None, vip=None,
+                     vip_password=None):
     """Every problem of the database inventory, each naming the variable, value and expectation.
 
     ``groups``: group name -> hosts; ``secrets``: variable name -> whether it is set (or its
@@ -74,6 +75,17 @@ def inventory_errors(groups, secrets, cidrs, postgresql_version, ha=True, patron
                                                                                  int(loop_wait) + 2 * int(retry), ttl))
         except (TypeError, ValueError):
             errors.append("patroni_dcs: ttl, loop_wait and retry_timeout must be whole numbers, got %r" % (patroni_timing,))
+    if vip:
+        try:
+            ipaddress.ip_address(str(vip))
+        except ValueError:
+            errors.append("onprem_coder_database_vip: got %r, expected an IP address on the load balancers' network"
+                          % (vip,))
+        if _missing(vip_password):
+            errors.append("onprem_coder_database_vip_password: not set, expected the VRRP password from Ansible Vault")
+        elif len(str(vip_password)) > 8:
+            errors.append("onprem_coder_database_vip_password: %d characters, expected at most 8 (VRRP carries no more)"
+                          % len(str(vip_password)))
     return errors
 
 
@@ -159,3 +171,50 @@ def pgbackrest_pg_hosts(addresses, data_dir, port, cert, key, ca):
             prefix + "path": data_dir,
         })
     return options
+
+
+def database_host_packages(host, groups, postgresql_version=15, vip=None):
+    """Every package a host of the database phase needs, for one apt transaction."""
+    postgres = list(groups.get("postgres") or [])
+    etcd = list(groups.get("etcd") or []) or postgres
+    proxies = list(groups.get("loadbalancers") or []) or postgres
+    repo = list(groups.get("pgbackrest_repo") or [])
+    packages = []
+    if host in etcd:
+        packages += ["etcd-server", "etcd-client"]
+    if host in postgres:
+        packages += ["postgresql-%s" % postgresql_version, "postgresql-client-%s" % postgresql_version,
+                     "python3-psycopg2", "patroni", "python3-etcd"]
+    if host in proxies:
+        packages += ["haproxy"] + (["keepalived"] if vip else [])
+    if host in postgres or host in repo:
+        packages += ["pgbackrest"]
+    return packages
+
+
+def database_cert_sans(host, groups, addresses, database_host=None, vip=None):
+    """Extra subject names of a PostgreSQL member's certificate.
+
+    Clients reach whichever member leads through any HAProxy host, the VIP or the database
+    name, and check verify-full against the member's certificate: it must name them all.
+    Only postgres members get them."""
+    postgres = list(groups.get("postgres") or [])
+    if host not in postgres:
+        return []
+    proxies = list(groups.get("loadbalancers") or []) or postgres
+    sans = []
+    for name in [addresses[proxy] for proxy in proxies] + [vip, database_host]:
+        if not name:
+            continue
+        san = ("IP:" if _is_ip(name) else "DNS:") + str(name)
+        if san not in sans:
+            sans.append(san)
+    return sans
+
+
+def _is_ip(value):
+    try:
+        ipaddress.ip_address(str(value))
+        return True
+    except ValueError:
+        return False

@@ -104,12 +104,15 @@ def cert_sans(endpoint_host, control_plane_addresses, extra=None):
 def kubeadm_documents(node_name, node_address, role, version, endpoint, control_plane_addresses,
                       pod_cidr, service_cidr, cluster_name="coder", cri_socket="unix:///run/containerd/containerd.sock",
                       taints=None, extra_sans=None, init_overrides=None, cluster_overrides=None,
-                      join_overrides=None, kubelet_overrides=None, kube_proxy_overrides=None):
+                      join_overrides=None, kubelet_overrides=None, kube_proxy_overrides=None,
+                      join_token="", ca_cert_hash="", certificate_key=""):
     """The documents of one node's kubeadm file.
 
     role: 'init' (first control plane), 'control-plane' (joining control plane) or 'worker'.
     taints: registration-time taints (list of {key, value, effect}); None keeps kubeadm's
     default (the control-plane taint on control planes, none on workers).
+    join_token, ca_cert_hash, certificate_key: the secrets of a join (the file holding them is
+    written 0600 and never printed).
     """
     if role not in ("init", "control-plane", "worker"):
         raise KubeadmError("role %r: expected init, control-plane or worker" % (role,))
@@ -148,13 +151,13 @@ def kubeadm_documents(node_name, node_address, role, version, endpoint, control_
         join = {
             "apiVersion": KUBEADM_API, "kind": "JoinConfiguration",
             "discovery": {"bootstrapToken": {"apiServerEndpoint": "%s:%d" % (host, port),
-                                             "token": "{{ kubeadm_join_token }}",
-                                             "caCertHashes": ["{{ kubeadm_ca_cert_hash }}"]}},
+                                             "token": join_token,
+                                             "caCertHashes": [ca_cert_hash]}},
             "nodeRegistration": node_registration,
         }
         if role == "control-plane":
             join["controlPlane"] = {"localAPIEndpoint": {"advertiseAddress": node_address, "bindPort": 6443},
-                                    "certificateKey": "{{ kubeadm_certificate_key }}"}
+                                    "certificateKey": certificate_key}
         documents.append(merge(join, join_overrides))
     if role != "worker":
         documents.append(merge(cluster_configuration(version, host, port, control_plane_addresses, pod_cidr,
@@ -218,3 +221,69 @@ def _normal(section):
     if "certSANs" in section:
         section["certSANs"] = sorted(section["certSANs"])
     return section
+
+
+POOL_GROUPS = ("coder_nodes", "provisioner_nodes", "workspace_nodes")
+
+
+def inventory_errors(groups, settings):
+    """Every problem of the kubernetes inventory, each naming the variable, value and expectation.
+
+    `settings`: the onprem_coder_* values of the phase (missing ones take their defaults)."""
+    errors = []
+    get = settings.get
+    provision = bool(get("onprem_coder_kubernetes_provision", True))
+    control = list(groups.get("kube_control_plane") or [])
+    if provision:
+        if not control or len(control) % 2 == 0:
+            errors.append("group kube_control_plane: %d host(s) %s, expected 1 or an odd number (3, 5) for etcd's quorum"
+                          % (len(control), control))
+        if len(control) > 1 and not (get("onprem_coder_kubernetes_api_vip") or get("onprem_coder_kubernetes_api_external")):
+            errors.append("onprem_coder_kubernetes_api_vip: not set, expected a free address on the control planes' network "
+                          "(or onprem_coder_kubernetes_api_external: host:port of your load balancer) for %d control planes"
+                          % len(control))
+        vip = get("onprem_coder_kubernetes_api_vip")
+        if vip and not get("onprem_coder_kubernetes_api_external"):
+            try:
+                ipaddress.ip_address(str(vip))
+            except ValueError:
+                errors.append("onprem_coder_kubernetes_api_vip: got %r, expected an IP address" % (vip,))
+            password = get("onprem_coder_kubernetes_api_vip_password") or ""
+            if not password or len(str(password)) > 8:
+                errors.append("onprem_coder_kubernetes_api_vip_password: %s, expected 1-8 characters from Ansible Vault"
+                              % ("not set" if not password else "%d characters" % len(str(password))))
+        try:
+            parse_version(get("onprem_coder_kubernetes_version", "v1.31.4"))
+        except KubeadmError:
+            errors.append("onprem_coder_kubernetes_version: got %r, expected a version like v1.31.4"
+                          % (get("onprem_coder_kubernetes_version"),))
+        source = get("onprem_coder_kubernetes_package_source", "pkgs-k8s-io")
+        if source not in ("pkgs-k8s-io", "mirror", "offline"):
+            errors.append("onprem_coder_kubernetes_package_source: got %r, expected pkgs-k8s-io, mirror or offline" % (source,))
+    elif not get("onprem_coder_kubeconfig"):
+        errors.append("onprem_coder_kubeconfig: not set, expected the path of a kubeconfig for the existing cluster "
+                      "(onprem_coder_kubernetes_provision is false)")
+    networks = {}
+    for name, default in (("onprem_coder_kubernetes_pod_cidr", "10.244.0.0/16"),
+                          ("onprem_coder_kubernetes_service_cidr", "10.96.0.0/12")):
+        value = get(name, default)
+        try:
+            networks[name] = ipaddress.ip_network(str(value))
+        except ValueError:
+            errors.append("%s: got %r, expected a network in CIDR form" % (name, value))
+    if len(networks) == 2 and networks["onprem_coder_kubernetes_pod_cidr"].overlaps(
+            networks["onprem_coder_kubernetes_service_cidr"]):
+        errors.append("onprem_coder_kubernetes_pod_cidr %s overlaps onprem_coder_kubernetes_service_cidr %s, expected "
+                      "separate networks" % (networks["onprem_coder_kubernetes_pod_cidr"],
+                                             networks["onprem_coder_kubernetes_service_cidr"]))
+    for group in ("coder_nodes", "workspace_nodes"):
+        if not groups.get(group):
+            errors.append("group %s: empty, expected at least one node (the Coder Validated Architecture's %s pool)"
+                          % (group, group.split("_", maxsplit=1)[0]))
+    seen = {}
+    for group in POOL_GROUPS:
+        for host in groups.get(group) or []:
+            if host in seen:
+                errors.append("host %s: in both %s and %s, expected one pool per node" % (host, seen[host], group))
+            seen[host] = group
+    return errors

@@ -86,3 +86,35 @@ def test_pgbackrest_pg_hosts_numbers_each_member():
     assert options["pg2-host-type"] == "tls" and options["pg2-path"] == "/data" and options["pg1-host-port"] == 8432
     assert sorted(k for k in options if k.startswith("pg1-")) == sorted(
         ["pg1-host", "pg1-host-type", "pg1-host-port", "pg1-host-cert-file", "pg1-host-key-file", "pg1-host-ca-file", "pg1-path"])
+
+
+def test_packages_per_host_role():
+    from ansible_collections.onprem.coder.plugins.module_utils.database_checks import database_host_packages
+    groups = {"postgres": ["pg1", "pg2", "pg3"], "pgbackrest_repo": ["b1"], "loadbalancers": ["lb1"], "etcd": []}
+    assert database_host_packages("pg1", groups, 16) == ["etcd-server", "etcd-client", "postgresql-16", "postgresql-client-16",
+                                                         "python3-psycopg2", "patroni", "python3-etcd", "pgbackrest"]
+    assert database_host_packages("lb1", groups) == ["haproxy"]
+    assert database_host_packages("lb1", groups, vip="10.0.0.100") == ["haproxy", "keepalived"]
+    assert database_host_packages("b1", groups) == ["pgbackrest"]
+    assert "haproxy" in database_host_packages("pg1", dict(groups, loadbalancers=[]))
+    assert database_host_packages("other", groups) == []
+
+
+def test_member_certificates_name_every_way_clients_reach_them():
+    from ansible_collections.onprem.coder.plugins.module_utils.database_checks import database_cert_sans
+    groups = {"postgres": ["pg1", "pg2"], "loadbalancers": []}
+    addresses = {"pg1": "10.0.0.1", "pg2": "10.0.0.2", "b1": "10.0.0.9"}
+    assert database_cert_sans("pg1", groups, addresses, "db.corp.example", "10.0.0.100") == [
+        "IP:10.0.0.1", "IP:10.0.0.2", "IP:10.0.0.100", "DNS:db.corp.example"]
+    assert database_cert_sans("pg1", groups, addresses, "10.0.0.100", "10.0.0.100") == ["IP:10.0.0.1", "IP:10.0.0.2", "IP:10.0.0.100"]
+    assert database_cert_sans("b1", groups, addresses, "db") == []
+    assert database_cert_sans("pg1", dict(groups, loadbalancers=["b1"]), addresses) == ["IP:10.0.0.9"]
+
+
+def test_the_vip_and_its_password_are_checked_without_printing_the_password():
+    assert errors(vip="10.0.0.100", vip_password="8chars!!") == []
+    found = errors(vip="10.0.0.300", vip_password="far-too-long-secret")
+    assert found == ["onprem_coder_database_vip: got '10.0.0.300', expected an IP address on the load balancers' network",
+                     "onprem_coder_database_vip_password: 19 characters, expected at most 8 (VRRP carries no more)"]
+    assert errors(vip="10.0.0.100", vip_password="") == [
+        "onprem_coder_database_vip_password: not set, expected the VRRP password from Ansible Vault"]

@@ -37,8 +37,8 @@ def test_v1beta4_args_are_lists_of_name_value_sorted_by_name():
     assert result["ClusterConfiguration"]["controllerManager"]["extraArgs"] == [
         {"name": "bind-address", "value": "0.0.0.0"}, {"name": "profiling", "value": "false"}]
     assert result["InitConfiguration"]["nodeRegistration"]["kubeletExtraArgs"] == [{"name": "node-ip", "value": "10.0.0.11"}]
-    assert args_list({"b": True, "a": ["x", "y"]}) == [{"name": "a", "value": "x"}, {"name": "a", "value": "y"},
-                                                        {"name": "b", "value": "true"}]
+    expected = [{"name": "a", "value": "x"}, {"name": "a", "value": "y"}, {"name": "b", "value": "true"}]
+    assert args_list({"b": True, "a": ["x", "y"]}) == expected
     with pytest.raises(KubeadmError):
         args_list([{"flag": "x"}])
 
@@ -101,3 +101,37 @@ def test_changed_cluster_configuration_names_the_manifests_to_regenerate():
     assert static_pod_changes(running, sans) == {"phases": ["apiserver"], "cert_sans_changed": True}
     sched = docs(cluster_overrides={"scheduler": {"extraArgs": {"v": "2"}}})["ClusterConfiguration"]
     assert static_pod_changes(running, sched)["phases"] == ["scheduler"]
+
+
+def test_join_secrets_go_where_kubeadm_reads_them():
+    join = docs(role="control-plane", node_name="cp2", node_address="10.0.0.12", join_token="abcdef.0123456789abcdef",
+                ca_cert_hash="sha256:00ff", certificate_key="k" * 64)["JoinConfiguration"]
+    assert join["discovery"]["bootstrapToken"]["token"] == "abcdef.0123456789abcdef"
+    assert join["discovery"]["bootstrapToken"]["caCertHashes"] == ["sha256:00ff"]
+    assert join["controlPlane"]["certificateKey"] == "k" * 64
+
+
+GROUPS = {"kube_control_plane": ["cp1", "cp2", "cp3"], "coder_nodes": ["c1"], "provisioner_nodes": [], "workspace_nodes": ["w1"]}
+SETTINGS = {"onprem_coder_kubernetes_api_vip": "10.0.0.10", "onprem_coder_kubernetes_api_vip_password": "s3cret"}
+
+
+def test_kubernetes_inventory_checks_name_each_variable():
+    from ansible_collections.onprem.coder.plugins.module_utils.kubeadm import inventory_errors
+    assert inventory_errors(GROUPS, SETTINGS) == []
+    found = inventory_errors(dict(GROUPS, kube_control_plane=["cp1", "cp2"], coder_nodes=[], workspace_nodes=["w1", "cp1"],
+                                  provisioner_nodes=["w1"]),
+                             {"onprem_coder_kubernetes_pod_cidr": "10.96.0.0/16", "onprem_coder_kubernetes_version": "1.31",
+                              "onprem_coder_kubernetes_package_source": "internet"})
+    assert "group kube_control_plane: 2 host(s) ['cp1', 'cp2'], expected 1 or an odd number (3, 5) for etcd's quorum" in found
+    assert any(e.startswith("onprem_coder_kubernetes_api_vip: not set") for e in found)
+    assert "onprem_coder_kubernetes_version: got '1.31', expected a version like v1.31.4" in found
+    assert any(e.startswith("onprem_coder_kubernetes_package_source: got 'internet'") for e in found)
+    assert any("overlaps onprem_coder_kubernetes_service_cidr" in e for e in found)
+    assert any(e.startswith("group coder_nodes: empty") for e in found)
+    assert "host w1: in both provisioner_nodes and workspace_nodes, expected one pool per node" in found
+    long_password = dict(SETTINGS, onprem_coder_kubernetes_api_vip_password="far-too-long")
+    assert inventory_errors(GROUPS, long_password) == [
+        "onprem_coder_kubernetes_api_vip_password: 12 characters, expected 1-8 characters from Ansible Vault"]
+    existing = inventory_errors(GROUPS, {"onprem_coder_kubernetes_provision": False})
+    assert existing == ["onprem_coder_kubeconfig: not set, expected the path of a kubeconfig for the existing cluster "
+                        "(onprem_coder_kubernetes_provision is false)"]

@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""Filters of the kubernetes phase (logic in module_utils: kubeadm, node_pools, k8s_upgrade, toml_writer)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.onprem.coder.plugins.module_utils.k8s_upgrade import UpgradeError, check_versions, plan
+from ansible_collections.onprem.coder.plugins.module_utils.kubeadm import (
+    KubeadmError, inventory_errors, kubeadm_documents, static_pod_changes)
+from ansible_collections.onprem.coder.plugins.module_utils.k8s_manifests import (
+    ManifestError, calico_with_pod_cidr, containerd_hosts, metallb_pool, network_policies, refused_storage_classes, storage_class)
+from ansible_collections.onprem.coder.plugins.module_utils.toml_writer import TomlError, to_toml
+
+
+def kubeadm_config(node, **kwargs):
+    """The documents of one node's kubeadm file; a bad input raises with the variable named."""
+    try:
+        return kubeadm_documents(node_name=node, **kwargs)
+    except KubeadmError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def kubeadm_static_pod_changes(running, desired):
+    return static_pod_changes(running or {}, desired or {})
+
+
+def kubernetes_inventory_errors(groups, settings):
+    return inventory_errors(dict(groups), dict(settings))
+
+
+def toml(data):
+    try:
+        return to_toml(data)
+    except TomlError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def containerd_registry_hosts(registry, mirrors):
+    return _manifest(containerd_hosts, registry, mirrors)
+
+
+def k8s_upgrade_plan(control_planes, pools, current, target, batch_sizes=None):
+    """{'steps': [...]} or {'error': message} to assert on."""
+    try:
+        check_versions(current, target)
+        return {"steps": plan(control_planes, pools, batch_sizes or {})}
+    except UpgradeError as exc:
+        return {"error": str(exc)}
+
+
+def _manifest(function, *args, **kwargs):
+    try:
+        return function(*args, **kwargs)
+    except ManifestError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
+def k8s_storage_class(driver, settings, **kwargs):
+    return _manifest(storage_class, driver, settings, **kwargs)
+
+
+def k8s_refused_storage_classes(classes):
+    return refused_storage_classes(classes)
+
+
+def k8s_metallb_pool(addresses, **kwargs):
+    return _manifest(metallb_pool, addresses, **kwargs)
+
+
+def k8s_network_policies(namespace, database_cidrs, api_cidrs, **kwargs):
+    return _manifest(network_policies, namespace, database_cidrs, api_cidrs, **kwargs)
+
+
+def k8s_calico(documents, pod_cidr):
+    return _manifest(calico_with_pod_cidr, list(documents), pod_cidr)
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "kubeadm_config": kubeadm_config,
+            "to_toml": toml,
+            "kubernetes_inventory_errors": kubernetes_inventory_errors,
+            "kubeadm_static_pod_changes": kubeadm_static_pod_changes,
+            "containerd_registry_hosts": containerd_registry_hosts,
+            "k8s_upgrade_plan": k8s_upgrade_plan,
+            "k8s_storage_class": k8s_storage_class,
+            "k8s_refused_storage_classes": k8s_refused_storage_classes,
+            "k8s_metallb_pool": k8s_metallb_pool,
+            "k8s_network_policies": k8s_network_policies,
+            "k8s_calico": k8s_calico,
+        }
