@@ -30,7 +30,20 @@ def kubeadm_static_pod_changes(running, desired):
 
 
 def kubernetes_inventory_errors(groups, settings):
-    return inventory_errors(dict(groups), dict(settings))
+    """The inventory checks of kubeadm.py, plus storage and load balancer inputs."""
+    settings = dict(settings)
+    errors = inventory_errors(dict(groups), settings)
+    driver = settings.get("onprem_coder_storage_driver", "nfs")
+    try:
+        storage_class(driver, settings.get("onprem_coder_storage_nfs" if driver == "nfs" else "onprem_coder_storage_cephfs"))
+    except ManifestError as exc:
+        errors.append(str(exc).replace("storage_driver:", "onprem_coder_storage_driver:", 1)
+                      .replace("storage_nfs_", "onprem_coder_storage_nfs.", 1).replace("storage_cephfs_", "onprem_coder_storage_cephfs.", 1))
+    try:
+        metallb_pool(settings.get("onprem_coder_loadbalancer_addresses"))
+    except ManifestError as exc:
+        errors.append(str(exc).replace("metallb_addresses:", "onprem_coder_loadbalancer_addresses:", 1))
+    return errors
 
 
 def toml(data):

@@ -1,0 +1,33 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    DOCUMENTATION = r"""
+options:
+  url:
+    description: Coder's access URL, for example C(https://coder.example.com).
+    type: str
+    required: true
+  token:
+    description: A session or API token (C(Coder-Session-Token)); never logged.
+    type: str
+  ca_path:
+    description: CA bundle that signed Coder's certificate.
+    type: path
+  validate_certs:
+    description: Verify Coder's TLS certificate.
+    type: bool
+    default: true
+  timeout:
+    description: Seconds per HTTP request; connection errors and HTTP 502/503/504 are retried 3 times with backoff.
+    type: int
+    default: 30
+notes:
+  - Errors name the call (for example C(POST /api/v2/users/first)), the HTTP status and what it means.
+"""

@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""The coder, proxies and observability phases write every Helm values file under
+build/<site>/helm/ and, where Coder cannot run (here), skip the install saying so. The files
+are exactly the filters' output (what Helm would get), and a second run changes nothing."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+
+import yaml
+
+from ansible_collections.onprem.coder.plugins.module_utils.coder_values import coder_values
+from .conftest import playbook
+
+PHASES = ["playbooks/plan.yml", "playbooks/coder.yml", "playbooks/proxies.yml", "playbooks/observability.yml"]
+
+
+def render(tmp_path, inventory, *extra):
+    args = []
+    for phase in PHASES:
+        settings = json.dumps({"onprem_coder_output_dir": str(tmp_path), "onprem_coder_render_only": True})
+        args.append(playbook("-i", inventory, phase, "-e", settings, *extra))
+    return args
+
+
+def test_3k_site_values_files_are_written_install_skipped_and_idempotent(tmp_path):
+    results = render(tmp_path, "inventories/sample-3k")
+    for rc, out in results:
+        assert rc == 0, out[-3000:]
+    for rc, out in results[1:]:
+        assert "the install was skipped" in out
+    files = sorted(os.listdir(tmp_path / "helm"))
+    assert files == ["coder-observability.yaml", "coder-provisioner.yaml", "coder-proxy-ap-south.yaml",
+                     "coder-proxy-eu-west.yaml", "coder.yaml"]
+    with open(tmp_path / "plan.json") as handle:
+        plan = json.load(handle)
+    with open(tmp_path / "helm" / "coder.yaml") as handle:
+        written = yaml.safe_load(handle)
+    assert written["coder"]["replicaCount"] == 4
+    assert written == coder_values(plan, {"version": "2.34.0", "access_url": "https://coder.example.com",
+                                          "wildcard_access_url": "*.coder.example.com", "namespace": "coder",
+                                          "release": "coder", "external_provisioners": True})
+    with open(tmp_path / "helm" / "coder-proxy-eu-west.yaml") as handle:
+        proxy = yaml.safe_load(handle)
+    assert proxy["coder"]["workspaceProxy"] is True
+    # a second run, and a --check --diff run, change nothing
+    for rc, out in render(tmp_path, "inventories/sample-3k") + render(tmp_path, "inventories/sample-3k", "--check", "--diff"):
+        assert rc == 0 and "changed=0" in out, out[-2000:]

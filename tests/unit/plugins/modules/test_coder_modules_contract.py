@@ -1,0 +1,159 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""CONTRACT TESTS: the Coder modules against coder_contract_server.py, a local server that
+follows Coder's documented API contract. They prove the modules speak that contract (calls,
+statuses, idempotence, error messages); they are not a test against a real Coder, which
+cannot run on our build machines."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import time
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.onprem.coder.plugins.modules import (
+    coder_first_user, coder_info, coder_provisioner_key, coder_token, coder_workspace_proxy)
+
+from ansible_collections.onprem.coder.tests.unit.plugins.modules.coder_contract_server import start
+
+OWNER = {"email": "admin@example.com", "username": "admin", "password": "S3cret!pass"}
+LOGIN = {"email": OWNER["email"], "password": OWNER["password"]}
+
+
+@pytest.fixture
+def coder():
+    url, state, stop = start()
+    yield url, state
+    stop()
+
+
+def run(module, args, capsys, check_mode=False):
+    if check_mode:
+        args = dict(args, _ansible_check_mode=True)
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            module.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def owner_token(url, capsys):
+    return run(coder_token, dict(LOGIN, url=url), capsys)["token"]
+
+
+def test_contract_info_reports_version_and_health(coder, capsys):
+    url, state = coder
+    result = run(coder_info, {"url": url}, capsys)
+    assert result["healthy"] is True and result["version"] == "v2.34.0"
+
+
+def test_contract_info_retries_a_503_then_answers(coder, capsys):
+    url, state = coder
+    state.fail_next = [503, 503]
+    assert run(coder_info, {"url": url}, capsys)["version"] == "v2.34.0"
+
+
+def test_contract_first_user_once_then_never_again(coder, capsys):
+    url, state = coder
+    assert run(coder_first_user, dict(OWNER, url=url), capsys, check_mode=True)["changed"] is True
+    assert state.first_user is None                      # check mode sent nothing
+    first = run(coder_first_user, dict(OWNER, url=url), capsys)
+    assert first["changed"] is True and first["user_id"]
+    again = run(coder_first_user, dict(OWNER, url=url, password="another"), capsys)
+    assert again == {"changed": False, "created": False, "invocation": again["invocation"]}
+    assert ("POST", "/api/v2/users/first") in state.calls and state.calls.count(("POST", "/api/v2/users/first")) == 1
+
+
+def test_contract_token_kept_while_valid_renewed_near_expiry_and_after_401(coder, capsys):
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    made = run(coder_token, dict(LOGIN, url=url), capsys)
+    assert made["changed"] is True and made["token"]
+    kept = run(coder_token, dict(LOGIN, url=url, current=made["token"]), capsys)
+    assert kept["changed"] is False and "token" not in kept and kept["expires_at"]
+    # within renew_before of its expiry: renewed, the old one deleted
+    state.api_tokens["onprem-coder-automation"]["expires"] = time.time() + 3600
+    renewed = run(coder_token, dict(LOGIN, url=url, current=made["token"]), capsys)
+    assert renewed["changed"] is True and renewed["token"] != made["token"]
+    assert made["token"] not in state.credentials
+    # an expired or revoked token answers 401: renewed too
+    state.credentials[renewed["token"]]["expires"] = time.time() - 1
+    again = run(coder_token, dict(LOGIN, url=url, current=renewed["token"]), capsys)
+    assert again["changed"] is True and again["token"] != renewed["token"]
+
+
+def test_contract_token_lifetime_above_the_server_maximum_is_explained(coder, capsys):
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    result = run(coder_token, dict(LOGIN, url=url, lifetime="720h"), capsys)
+    assert result["failed"] is True
+    assert "POST /api/v2/users/me/keys/tokens: HTTP 400" in result["msg"]
+    assert "lifetime must be less than" in result["msg"]
+
+
+def test_contract_wrong_password_names_the_call(coder, capsys):
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    result = run(coder_token, dict(LOGIN, url=url, password="wrong"), capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith("coder_token: POST /api/v2/users/login: HTTP 401 (not authenticated")
+    assert "wrong" not in result["msg"] and OWNER["password"] not in json.dumps(result)
+
+
+def test_contract_provisioner_key_created_once_tags_guarded_regenerated_on_request(coder, capsys):
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    token = owner_token(url, capsys)
+    args = {"url": url, "token": token, "name": "onprem-coder-default"}
+    first = run(coder_provisioner_key, args, capsys)
+    assert first["changed"] is True and len(first["key"]) == 64
+    second = run(coder_provisioner_key, args, capsys)
+    assert second["changed"] is False and "key" not in second
+    mismatch = run(coder_provisioner_key, dict(args, tags={"pool": "gpu"}), capsys)
+    assert mismatch["failed"] is True and "tags cannot change" in mismatch["msg"]
+    regenerated = run(coder_provisioner_key, dict(args, tags={"pool": "gpu"}, regenerate=True), capsys)
+    assert regenerated["changed"] is True and regenerated["key"] != first["key"]
+    assert state.provisioner_keys["default"][0]["tags"] == {"pool": "gpu"}
+    reserved = run(coder_provisioner_key, dict(args, name="psk"), capsys)
+    assert reserved["failed"] is True and "reserved" in reserved["msg"]
+
+
+def test_contract_provisioner_key_without_token_is_a_clear_401(coder, capsys):
+    url, state = coder
+    result = run(coder_provisioner_key, {"url": url, "name": "k"}, capsys)
+    assert result["failed"] is True
+    assert "GET /api/v2/organizations/default/provisionerkeys: HTTP 401" in result["msg"]
+
+
+def test_contract_workspace_proxy_created_once_token_only_regenerated_when_asked(coder, capsys):
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    token = owner_token(url, capsys)
+    args = {"url": url, "token": token, "name": "eu-west", "display_name": "Europe West"}
+    created = run(coder_workspace_proxy, args, capsys)
+    assert created["changed"] is True and created["token"].startswith(created["proxy"]["id"] + ":")
+    kept = run(coder_workspace_proxy, args, capsys)
+    assert kept["changed"] is False and "token" not in kept
+    regenerated = run(coder_workspace_proxy, dict(args, regenerate_token=True), capsys)
+    assert regenerated["changed"] is True and regenerated["token"] != created["token"]
+
+
+def test_contract_duplicate_proxy_name_409_is_explained(coder, capsys):
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    token = owner_token(url, capsys)
+    from ansible_collections.onprem.coder.plugins.module_utils.coder_api import CoderAPIError, CoderClient
+    client = CoderClient(url, token=token)
+    client.create_workspace_proxy("eu-west", "EU", "/x.png")
+    with pytest.raises(CoderAPIError) as error:
+        client.create_workspace_proxy("eu-west", "EU", "/x.png")
+    assert str(error.value).startswith("POST /api/v2/workspaceproxies: HTTP 409 (conflict: it already exists)")
+
+
+def test_contract_unreachable_coder_is_named(capsys):
+    result = run(coder_info, {"url": "http://127.0.0.1:9", "timeout": 2}, capsys)
+    assert result["failed"] is True and "did not answer 200" in result["msg"]
