@@ -136,6 +136,27 @@ class CoderClient(object):
     def health(self):
         return self.request("GET", "/api/v2/debug/health")[1]
 
+    def template(self, org, name):
+        status, body = self.request("GET", "/api/v2/organizations/%s/templates/%s" % (org, name), expect=(200, 404))
+        return body if status == 200 else None
+
+    def template_version(self, version_id):
+        return self.request("GET", "/api/v2/templateversions/%s" % version_id)[1]
+
+    def upload(self, tar_bytes):
+        return self.request("POST", "/api/v2/files", data=tar_bytes, content_type="application/x-tar",
+                            expect=(201, 200))[1]["hash"]
+
+    def create_template_version(self, org, body):
+        return self.request("POST", "/api/v2/organizations/%s/templateversions" % org, body, expect=(201,))[1]
+
+    def create_template(self, org, name, version_id):
+        body = {"name": name, "template_version_id": version_id}
+        return self.request("POST", "/api/v2/organizations/%s/templates" % org, body, expect=(201,))[1]
+
+    def activate_template_version(self, template_id, version_id):
+        self.request("PATCH", "/api/v2/templates/%s/versions" % template_id, {"id": version_id})
+
 
 def _parse(text):
     if not text:
@@ -203,3 +224,28 @@ def rfc3339_seconds(text):
         shift = int(zone[1:3]) * 3600 + int(zone[4:6]) * 60
         seconds -= shift if zone[0] == "+" else -shift
     return seconds
+
+
+def template_tar(directory):
+    """(tar bytes, sha256) of a template directory, byte-for-byte the same for the same content
+    (sorted names, no timestamps or owners), so an unchanged template is recognised."""
+    import hashlib
+    import io
+    import os
+    import tarfile
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for root, dirs, files in os.walk(directory):
+            dirs[:] = sorted(d for d in dirs if d not in (".git", ".terraform"))
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                relative = os.path.relpath(path, directory)
+                with open(path, "rb") as handle:
+                    data = handle.read()
+                info = tarfile.TarInfo(relative)
+                info.size = len(data)
+                info.mode = 0o644
+                info.mtime = 0
+                tar.addfile(info, io.BytesIO(data))
+    content = buffer.getvalue()
+    return content, hashlib.sha256(content).hexdigest()

@@ -37,6 +37,9 @@ class State(object):
         self.provisioner_keys = {"default": []}
         self.proxies = {}
         self.fail_next = []              # statuses to answer before handling, e.g. [503, 503]
+        self.files = {}
+        self.templates = {}              # name -> {"id", "name", "active_version_id"}
+        self.versions = {}               # id -> version
         self.calls = []
         self.max_token_lifetime = 168 * 3600
 
@@ -57,7 +60,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def _body(self):
         length = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(length) or b"{}") if length else {}
+        raw = self.rfile.read(length) if length else b""
+        if self.headers.get("Content-Type") == "application/x-tar":
+            return raw
+        return json.loads(raw or b"{}")
 
     def _user(self):
         token = self.headers.get("Coder-Session-Token")
@@ -157,6 +163,55 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(200, proxy)
             if method == "PATCH" and body.get("regenerate_token"):
                 return self._send(200, {"proxy": proxy, "proxy_token": "%s:%s" % (proxy["id"], uuid.uuid4().hex)})
+        if path == "/api/v2/files" and method == "POST":
+            if self.headers.get("Content-Type") != "application/x-tar":
+                return self._send(400, {"message": "Unsupported content type header \"%s\"." % self.headers.get("Content-Type")})
+            file_id = str(uuid.uuid4())
+            state.files[file_id] = body
+            return self._send(201, {"hash": file_id})
+        if path.startswith("/api/v2/organizations/") and "/templateversions" in path and method == "POST":
+            if body.get("storage_method") != "file" or body.get("file_id") not in state.files:
+                return self._send(400, {"message": "File not found."})
+            version = {"id": str(uuid.uuid4()), "message": body.get("message", ""), "template_id": body.get("template_id"),
+                       "job": {"status": "pending", "error": ""},
+                       "_fails": b"FAIL_BUILD" in state.files[body["file_id"]]}
+            state.versions[version["id"]] = version
+            return self._send(201, dict((k, v) for k, v in version.items() if not k.startswith("_")))
+        if path.startswith("/api/v2/templateversions/") and method == "GET":
+            version = state.versions.get(path.rsplit("/", 1)[1])
+            if not version:
+                return self._send(404, {"message": "Resource not found or you do not have access to this resource"})
+            # the job runs between two polls
+            if version["job"]["status"] == "pending":
+                version["job"]["status"] = "running"
+            elif version["job"]["status"] == "running":
+                version["job"] = ({"status": "failed", "error": "terraform plan: Error: Invalid resource type"}
+                                  if version["_fails"] else {"status": "succeeded", "error": ""})
+            return self._send(200, dict((k, v) for k, v in version.items() if not k.startswith("_")))
+        if path.startswith("/api/v2/organizations/") and "/templates" in path:
+            name = path.split("/templates", 1)[1].strip("/")
+            if method == "GET" and name:
+                template = state.templates.get(name)
+                return self._send(200, template) if template else \
+                    self._send(404, {"message": "Template \"%s\" not found." % name})
+            if method == "POST" and not name:
+                if body.get("name") in state.templates:
+                    return self._send(409, {"message": "Template with name \"%s\" already exists." % body.get("name")})
+                version = state.versions.get(body.get("template_version_id"))
+                if not version or version["job"]["status"] != "succeeded":
+                    return self._send(400, {"message": "The template version's job has not succeeded."})
+                template = {"id": str(uuid.uuid4()), "name": body["name"], "active_version_id": version["id"]}
+                state.templates[body["name"]] = template
+                return self._send(201, template)
+        if path.startswith("/api/v2/templates/") and path.endswith("/versions") and method == "PATCH":
+            template = next((t for t in state.templates.values() if t["id"] == path.split("/")[4]), None)
+            version = state.versions.get(body.get("id"))
+            if not template or not version:
+                return self._send(404, {"message": "not found"})
+            if version["job"]["status"] != "succeeded":
+                return self._send(400, {"message": "Job is not succeeded."})
+            template["active_version_id"] = version["id"]
+            return self._send(200, {"message": "Updated the active template version!"})
         if path == "/api/v2/debug/health" and method == "GET":
             return self._send(200, {"healthy": True, "severity": "ok", "database": {"healthy": True, "latency_ms": 2}})
         return self._send(404, {"message": "Route not found."})

@@ -17,7 +17,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.onprem.coder.plugins.modules import (
-    coder_first_user, coder_info, coder_provisioner_key, coder_token, coder_workspace_proxy)
+    coder_first_user, coder_info, coder_provisioner_key, coder_template, coder_token, coder_workspace_proxy)
 
 from ansible_collections.onprem.coder.tests.unit.plugins.modules.coder_contract_server import start
 
@@ -157,3 +157,43 @@ def test_contract_duplicate_proxy_name_409_is_explained(coder, capsys):
 def test_contract_unreachable_coder_is_named(capsys):
     result = run(coder_info, {"url": "http://127.0.0.1:9", "timeout": 2}, capsys)
     assert result["failed"] is True and "did not answer 200" in result["msg"]
+
+
+def test_contract_template_pushed_once_per_content_and_failed_builds_keep_the_active_version(coder, capsys, tmp_path):
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    token = owner_token(url, capsys)
+    (tmp_path / "main.tf").write_text('resource "coder_agent" "main" {}\n')
+    args = {"url": url, "token": token, "name": "kubernetes", "directory": str(tmp_path)}
+    assert run(coder_template, args, capsys, check_mode=True)["changed"] is True
+    assert state.templates == {}                                  # check mode pushed nothing
+    first = run(coder_template, args, capsys)
+    assert first["changed"] is True and state.templates["kubernetes"]["active_version_id"] == first["version_id"]
+    same = run(coder_template, args, capsys)
+    assert same["changed"] is False and same["content_hash"] == first["content_hash"]
+    assert len(state.files) == 1                                  # unchanged content is not uploaded again
+    (tmp_path / "main.tf").write_text('resource "coder_agent" "main" { os = "linux" }\n')
+    second = run(coder_template, args, capsys)
+    assert second["changed"] is True and state.templates["kubernetes"]["active_version_id"] == second["version_id"]
+    (tmp_path / "broken.tf").write_text("FAIL_BUILD\n")
+    failed = run(coder_template, args, capsys)
+    assert failed["failed"] is True and "failed: terraform plan: Error: Invalid resource type" in failed["msg"]
+    assert state.templates["kubernetes"]["active_version_id"] == second["version_id"]
+    too_long = run(coder_template, dict(args, name="x" * 32), capsys)
+    assert too_long["failed"] is True and "fewer than 32" in too_long["msg"]
+
+
+def test_the_template_tar_is_reproducible(tmp_path):
+    from ansible_collections.onprem.coder.plugins.module_utils.coder_api import template_tar
+    (tmp_path / "b.tf").write_text("b")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "c.tf").write_text("c")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref")
+    first = template_tar(str(tmp_path))
+    import os
+    os.utime(str(tmp_path / "b.tf"), (1, 1))
+    assert template_tar(str(tmp_path)) == first                  # times do not matter
+    import io
+    import tarfile
+    assert tarfile.open(fileobj=io.BytesIO(first[0])).getnames() == ["b.tf", "a/c.tf"]

@@ -1,0 +1,148 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: coder_template
+short_description: Push a Coder template from a directory, only when its content changed
+version_added: 0.1.0
+description:
+  - What C(coder templates push) does, from a directory in your git checkout (GitOps) - packs it
+    into a reproducible tar, uploads it (C(POST /api/v2/files)), creates a template version
+    (C(POST /api/v2/organizations/{org}/templateversions)), waits for its build job, then creates
+    the template or activates the version (C(PATCH /api/v2/templates/{id}/versions)).
+  - The content's sha256 is recorded in the version's message; when the active version already
+    carries the same hash nothing is uploaded and C(changed) is false.
+  - A failed build stops with the job's error; the active version stays as it was.
+author:
+  - onprem.coder maintainers (@onprem-coder)
+extends_documentation_fragment:
+  - onprem.coder.coder
+attributes:
+  check_mode:
+    support: full
+    description: Compares the content hash and reports whether a new version would be pushed.
+  diff_mode:
+    support: none
+    description: Nothing to diff.
+options:
+  name:
+    description: Template name (under 32 characters).
+    type: str
+    required: true
+  directory:
+    description: The template's directory on the host running the module.
+    type: path
+    required: true
+  organization:
+    description: Organisation name or id.
+    type: str
+    default: default
+  version_message:
+    description: Version message (the content hash is appended).
+    type: str
+    default: pushed by onprem.coder
+  provisioner_tags:
+    description: Tags a provisioner must carry to build this template.
+    type: dict
+    default: {}
+  build_timeout:
+    description: Seconds to wait for the version's build job.
+    type: int
+    default: 600
+"""
+
+EXAMPLES = r"""
+- name: Coder templates | Kubernetes workspace template
+  onprem.coder.coder_template:
+    url: https://coder.example.com
+    token: "{{ onprem_coder_api_token }}"
+    name: kubernetes
+    directory: "{{ playbook_dir }}/../templates/kubernetes"
+  no_log: false
+"""
+
+RETURN = r"""
+content_hash:
+  description: sha256 of the template's packed content.
+  returned: always
+  type: str
+version_id:
+  description: The new template version (when pushed).
+  returned: when pushed
+  type: str
+template_id:
+  description: The template's id.
+  returned: when it exists or was created
+  type: str
+"""
+
+import os
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.onprem.coder.plugins.module_utils.coder_api import (
+    CoderAPIError, client_from, connection_argument_spec, template_tar)
+
+MARK = "[onprem.coder content %s]"
+
+
+def main():
+    spec = connection_argument_spec()
+    spec.update(name=dict(type="str", required=True), directory=dict(type="path", required=True),
+                organization=dict(type="str", default="default"), version_message=dict(type="str", default="pushed by onprem.coder"),
+                provisioner_tags=dict(type="dict", default={}), build_timeout=dict(type="int", default=600))
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    p = module.params
+    if len(p["name"]) >= 32:
+        module.fail_json(msg="coder_template: name %r has %d characters; Coder allows fewer than 32" % (p["name"], len(p["name"])))
+    if not os.path.isdir(p["directory"]):
+        module.fail_json(msg="coder_template: directory %s does not exist" % p["directory"])
+    content, digest = template_tar(p["directory"])
+    client = client_from(p)
+    org = p["organization"]
+    try:
+        template = client.template(org, p["name"])
+        if template:
+            active = client.template_version(template["active_version_id"])
+            if (MARK % digest) in (active.get("message") or ""):
+                module.exit_json(changed=False, content_hash=digest, template_id=template["id"])
+        if module.check_mode:
+            module.exit_json(changed=True, content_hash=digest)
+        file_id = client.upload(content)
+        body = {"storage_method": "file", "file_id": file_id, "provisioner": "terraform",
+                "message": "%s %s" % (p["version_message"], MARK % digest),
+                "tags": dict((str(k), str(v)) for k, v in p["provisioner_tags"].items())}
+        if template:
+            body["template_id"] = template["id"]
+        version = client.create_template_version(org, body)
+        deadline = time.time() + p["build_timeout"]
+        while version["job"]["status"] not in ("succeeded", "failed", "canceled"):
+            if time.time() > deadline:
+                module.fail_json(msg="coder_template: the build of %s version %s did not finish within %d s (status %s)"
+                                 % (p["name"], version["id"], p["build_timeout"], version["job"]["status"]))
+            time.sleep(1)
+            version = client.template_version(version["id"])
+        if version["job"]["status"] != "succeeded":
+            module.fail_json(msg="coder_template: the build of %s version %s %s: %s; the active version is unchanged"
+                             % (p["name"], version["id"], version["job"]["status"], version["job"].get("error", "")),
+                             version_id=version["id"])
+        if template:
+            client.activate_template_version(template["id"], version["id"])
+            template_id = template["id"]
+        else:
+            template_id = client.create_template(org, p["name"], version["id"])["id"]
+    except CoderAPIError as exc:
+        module.fail_json(msg="coder_template: %s" % exc, status=exc.status)
+    module.exit_json(changed=True, content_hash=digest, version_id=version["id"], template_id=template_id)
+
+
+if __name__ == "__main__":
+    main()
