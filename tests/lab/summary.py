@@ -23,10 +23,12 @@ if os.path.exists(plan_path):
 for path in sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []:
     if path not in ("plan.json", "plan.md"):
         print("generated: %s" % os.path.join(out_dir, path))
-print("phases: plan, preflight and database ran (PostgreSQL HA on lab-pg1..3: Patroni, etcd, HAProxy);")
-print("        the Kubernetes phase is skipped in the lab by design; the phases not implemented")
-print("        yet said so and changed nothing.")
-print("database: psql 'host=10.89.60.11 port=5000 dbname=coder user=coder sslmode=verify-full")
+print("phases: plan, preflight and database ran for real (PostgreSQL HA on lab-pg1..3: Patroni, etcd,")
+print("        HAProxy behind the VIP 10.89.60.100, pgBackRest on lab-backup1); kubernetes prepared")
+print("        lab-cp1, lab-coder1 and lab-ws1 (containerd) and stopped there: kubeadm cannot run here;")
+print("        coder, proxies and observability wrote their Helm values (build/lab/helm) and skipped")
+print("        the installs: Coder cannot run here (docs/testing.md says what has run).")
+print("database: psql 'host=10.89.60.100 port=5000 dbname=coder user=coder sslmode=verify-full")
 print("          sslrootcert=%s' (password: coder_database_password in inventories/lab)"
       % os.path.join(out_dir, "pki", "ca.crt"))
 print("enter a host: podman exec -it lab-pg1 bash    remove the lab: make lab-down")
