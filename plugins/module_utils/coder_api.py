@@ -136,6 +136,12 @@ class CoderClient(object):
     def health(self):
         return self.request("GET", "/api/v2/debug/health")[1]
 
+    def licenses(self):
+        return self.request("GET", "/api/v2/licenses")[1] or []
+
+    def add_license(self, jwt):
+        return self.request("POST", "/api/v2/licenses", {"license": jwt}, expect=(201,))[1]
+
     def template(self, org, name):
         status, body = self.request("GET", "/api/v2/organizations/%s/templates/%s" % (org, name), expect=(200, 404))
         return body if status == 200 else None
@@ -249,3 +255,20 @@ def template_tar(directory):
                 tar.addfile(info, io.BytesIO(data))
     content = buffer.getvalue()
     return content, hashlib.sha256(content).hexdigest()
+
+
+def license_id(jwt):
+    """The licence's id (its `license_id` claim) from the JWT's payload, without verifying it
+    (Coder verifies it on upload); raises ValueError for something that is not a JWT."""
+    import base64
+    parts = str(jwt).strip().split(".")
+    if len(parts) != 3:
+        raise ValueError("the licence is not a JWT (expected three dot-separated parts)")
+    payload = parts[1] + "=" * (-len(parts[1]) % 4)
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(payload.encode()).decode())
+    except (ValueError, TypeError):
+        raise ValueError("the licence's payload is not base64-encoded JSON")
+    if not claims.get("license_id"):
+        raise ValueError("the licence has no license_id claim")
+    return claims["license_id"]

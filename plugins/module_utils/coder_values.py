@@ -176,7 +176,7 @@ def provisioner_values(plan, settings):
         "coder": {
             "image": {"repo": s.get("image_repo", "ghcr.io/coder/coder"), "tag": "v%s" % s["version"],
                       "pullPolicy": "IfNotPresent"},
-            "replicaCount": prov["replicas"],
+            "replicaCount": int(s.get("replicas") or prov["replicas"]),
             "resources": {"requests": dict(prov["requests"]), "limits": dict(prov["limits"])},
             "env": _env([("CODER_URL", s.get("coder_url", "http://coder.%s.svc.cluster.local" % s.get("namespace", "coder"))),
                          ("CODER_PROMETHEUS_ENABLE", "true")]),
@@ -186,6 +186,8 @@ def provisioner_values(plan, settings):
         "provisionerDaemon": {"keySecretName": s.get("key_secret", "coder-provisioner-key"), "keySecretKey": "key",
                               "terminationGracePeriodSeconds": grace},
     }
+    if s.get("name_override"):
+        values["nameOverride"] = s["name_override"]
     if s.get("airgapped"):
         values["coder"]["env"] += _env([("CODER_TELEMETRY_ENABLE", "false")])
     return merge(values, s.get("overrides"))

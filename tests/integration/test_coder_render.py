@@ -34,8 +34,8 @@ def test_3k_site_values_files_are_written_install_skipped_and_idempotent(tmp_pat
     for rc, out in results[1:]:
         assert "the install was skipped" in out
     files = sorted(os.listdir(tmp_path / "helm"))
-    assert files == ["coder-observability.yaml", "coder-provisioner.yaml", "coder-proxy-ap-south.yaml",
-                     "coder-proxy-eu-west.yaml", "coder.yaml"]
+    assert files == ["coder-observability.yaml", "coder-provisioner-gpu.yaml", "coder-provisioner.yaml",
+                     "coder-proxy-ap-south.yaml", "coder-proxy-eu-west.yaml", "coder.yaml"]
     with open(tmp_path / "plan.json") as handle:
         plan = json.load(handle)
     with open(tmp_path / "helm" / "coder.yaml") as handle:
@@ -47,6 +47,9 @@ def test_3k_site_values_files_are_written_install_skipped_and_idempotent(tmp_pat
     with open(tmp_path / "helm" / "coder-proxy-eu-west.yaml") as handle:
         proxy = yaml.safe_load(handle)
     assert proxy["coder"]["workspaceProxy"] is True
+    with open(tmp_path / "helm" / "coder-provisioner-gpu.yaml") as handle:
+        gpu = yaml.safe_load(handle)
+    assert gpu["coder"]["replicaCount"] == 4 and gpu["provisionerDaemon"]["keySecretName"] == "coder-provisioner-key-gpu"
     # a second run, and a --check --diff run, change nothing
     for rc, out in render(tmp_path, "inventories/sample-3k") + render(tmp_path, "inventories/sample-3k", "--check", "--diff"):
         assert rc == 0 and "changed=0" in out, out[-2000:]

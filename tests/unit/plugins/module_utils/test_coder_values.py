@@ -97,6 +97,11 @@ def test_provisioners_follow_the_plan_and_pool():
     assert "tags" not in values["provisionerDaemon"]       # rejected together with a key
     small = provisioner_values(size(100), {"version": "2.34.0"})
     assert small["coder"]["nodeSelector"] == {"onprem.coder/pool": "coder"}     # the plan lets them share
+    gpu = provisioner_values(PLAN_3K, {"version": "2.34.0", "replicas": 4, "key_secret": "coder-provisioner-key-gpu",
+                                       "name_override": "coder-provisioner-gpu"})
+    jsonschema.validate(gpu, SCHEMA)
+    assert gpu["coder"]["replicaCount"] == 4 and gpu["nameOverride"] == "coder-provisioner-gpu"
+    assert gpu["provisionerDaemon"]["keySecretName"] == "coder-provisioner-key-gpu"
     with pytest.raises(ValuesError, match="at least 600"):
         provisioner_values(PLAN_3K, {"version": "2.34.0", "termination_grace_seconds": 60})
 

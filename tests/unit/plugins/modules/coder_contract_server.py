@@ -40,6 +40,7 @@ class State(object):
         self.files = {}
         self.templates = {}              # name -> {"id", "name", "active_version_id"}
         self.versions = {}               # id -> version
+        self.licenses = []
         self.calls = []
         self.max_token_lifetime = 168 * 3600
 
@@ -212,6 +213,18 @@ class Handler(BaseHTTPRequestHandler):
                 return self._send(400, {"message": "Job is not succeeded."})
             template["active_version_id"] = version["id"]
             return self._send(200, {"message": "Updated the active template version!"})
+        if path == "/api/v2/licenses" and method == "GET":
+            return self._send(200, self.state.licenses)
+        if path == "/api/v2/licenses" and method == "POST":
+            import base64
+            try:
+                payload = body["license"].split(".")[1]
+                claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            except (KeyError, IndexError, ValueError):
+                return self._send(400, {"message": "Invalid license"})
+            entry = {"id": len(state.licenses) + 1, "uuid": claims["license_id"], "claims": claims}
+            state.licenses.append(entry)
+            return self._send(201, entry)
         if path == "/api/v2/debug/health" and method == "GET":
             return self._send(200, {"healthy": True, "severity": "ok", "database": {"healthy": True, "latency_ms": 2}})
         return self._send(404, {"message": "Route not found."})

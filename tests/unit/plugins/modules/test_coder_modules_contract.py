@@ -17,7 +17,7 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.onprem.coder.plugins.modules import (
-    coder_first_user, coder_info, coder_provisioner_key, coder_template, coder_token, coder_workspace_proxy)
+    coder_first_user, coder_info, coder_license, coder_provisioner_key, coder_template, coder_token, coder_workspace_proxy)
 
 from ansible_collections.onprem.coder.tests.unit.plugins.modules.coder_contract_server import start
 
@@ -197,3 +197,18 @@ def test_the_template_tar_is_reproducible(tmp_path):
     import io
     import tarfile
     assert tarfile.open(fileobj=io.BytesIO(first[0])).getnames() == ["b.tf", "a/c.tf"]
+
+
+def test_contract_license_added_once(coder, capsys):
+    import base64
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    token = owner_token(url, capsys)
+    claims = base64.urlsafe_b64encode(json.dumps({"license_id": "lic-123", "features": {}}).encode()).decode().rstrip("=")
+    jwt = "eyJhbGciOiJFZERTQSJ9.%s.c2ln" % claims
+    added = run(coder_license, {"url": url, "token": token, "license": jwt}, capsys)
+    assert added["changed"] is True and added["license_id"] == "lic-123"
+    again = run(coder_license, {"url": url, "token": token, "license": jwt}, capsys)
+    assert again["changed"] is False and len(state.licenses) == 1
+    bad = run(coder_license, {"url": url, "token": token, "license": "not-a-jwt"}, capsys)
+    assert bad["failed"] is True and "not a JWT" in bad["msg"] and "not-a-jwt" not in bad["msg"]
