@@ -15,13 +15,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import json
 
 try:
     from urllib.parse import quote
 except ImportError:  # Python 2 (sanity only)
     from urllib import quote  # type: ignore
+
+from ansible_collections.onprem.coder.plugins.module_utils.dicts import merge
 
 POOL_KEY = "onprem.coder/pool"
 # The chart sets these itself; setting them too breaks it or is ignored.
@@ -36,16 +37,6 @@ KEYS_SECRET = "coder-external-token-encryption-keys"
 
 class ValuesError(ValueError):
     pass
-
-
-def merge(base, override):
-    result = copy.deepcopy(base)
-    for key, value in (override or {}).items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merge(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
 
 
 def database_url(endpoint, password, ca_path):

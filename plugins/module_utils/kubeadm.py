@@ -20,6 +20,8 @@ import copy
 import ipaddress
 import re
 
+from ansible_collections.onprem.coder.plugins.module_utils.dicts import merge
+
 KUBEADM_API = "kubeadm.k8s.io/v1beta4"
 KUBELET_API = "kubelet.config.k8s.io/v1beta1"
 KUBE_PROXY_API = "kubeproxy.config.k8s.io/v1alpha1"
@@ -28,17 +30,6 @@ _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")
 
 class KubeadmError(ValueError):
     pass
-
-
-def merge(base, override):
-    """Recursive dict merge; lists and scalars in `override` replace those in `base`."""
-    result = copy.deepcopy(base)
-    for key, value in (override or {}).items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merge(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
 
 
 def args_list(args):
