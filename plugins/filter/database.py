@@ -12,8 +12,12 @@ from ansible_collections.onprem.coder.plugins.module_utils.database_checks impor
 from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_plan
 
 
-def database_inventory_errors(groups, host_vars, secret_names):
-    """Checks with the variables of the first postgres host (secrets only tested for presence)."""
+def database_inventory_errors(groups, host_vars, secret_names, default_dcs=None):
+    """Checks with the variables of the first postgres host (secrets only tested for presence).
+
+    ``default_dcs`` is the patroni role's own ``patroni_dcs`` default: role defaults are not
+    in hostvars, and the timing rule must be checked on what Patroni will really get.
+    """
     def get(name, default=None):
         try:
             value = host_vars.get(name, default)
@@ -21,9 +25,11 @@ def database_inventory_errors(groups, host_vars, secret_names):
             value = default
         return default if value is None else value
 
-    timing = dict(get("patroni_dcs", {}) or {})
+    timing = dict(default_dcs or {})
+    timing.update(get("patroni_dcs", {}) or {})
     timing.update(get("patroni_dcs_overrides", {}) or {})
-    timing = {key: timing.get(key, default) for key, default in (("ttl", 10), ("loop_wait", 2), ("retry_timeout", 4))}
+    # Patroni's own defaults where neither the role nor the inventory sets a value
+    timing = {key: timing.get(key, default) for key, default in (("ttl", 30), ("loop_wait", 10), ("retry_timeout", 10))}
     secrets = dict((name, bool(get(name, ""))) for name in secret_names)
     return inventory_errors(dict(groups), secrets, get("onprem_coder_database_client_cidrs", []),
                             get("postgresql_version", 15), ha=bool(get("onprem_coder_ha", True)), patroni_timing=timing,

@@ -65,3 +65,14 @@ def test_group_shapes_are_checked(tmp_path):
     assert "group etcd: 2 member(s)" in out and "expected an odd number" in out
     assert "group pgbackrest_repo: pg1 is also in postgres" in out
     assert "UNREACHABLE" not in out
+
+
+def test_timing_rule_uses_the_patroni_role_defaults(tmp_path):
+    # The patroni role ships loop_wait 1 and retry_timeout 3: ttl 7 is exactly allowed,
+    # ttl 6 is not, and the message quotes the role's values, not made-up ones.
+    rc, out = run_database(tmp_path / "seven", {"patroni_dcs_overrides": {"ttl": 7}})
+    assert "The database inventory passes its checks." in out
+    rc, out = run_database(tmp_path / "six", {"patroni_dcs_overrides": {"ttl": 6}})
+    assert rc != 0
+    assert "patroni_dcs.ttl: loop_wait (1) + 2 x retry_timeout (3) = 7 is more than ttl (6)" in out
+    assert "UNREACHABLE" not in out
