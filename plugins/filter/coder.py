@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.onprem.coder.plugins.module_utils.coder_upgrade import CoderUpgradeError, upgrade_plan
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values import (
     ValuesError, coder_values, database_url, provisioner_values, proxy_values, secret)
 
@@ -24,6 +25,14 @@ def _call(function, *args, **kwargs):
         return function(*args, **kwargs)
     except ValuesError as exc:
         raise AnsibleFilterError(str(exc))
+
+
+def coder_upgrade_plan(status, desired, replicas, backup_repository, backup_confirmed=False):
+    """Install, nothing or upgrade (module_utils/coder_upgrade.py), or {'error': message} to assert on."""
+    try:
+        return upgrade_plan(status, desired, replicas, backup_repository, backup_confirmed)
+    except CoderUpgradeError as exc:
+        return {"error": str(exc)}
 
 
 def coder_helm_values(plan, settings):
@@ -58,6 +67,7 @@ def helm_values_errors(values, schema):
 class FilterModule(object):
     def filters(self):
         return {
+            "coder_upgrade_plan": coder_upgrade_plan,
             "coder_helm_values": coder_helm_values,
             "coder_provisioner_helm_values": coder_provisioner_helm_values,
             "coder_proxy_helm_values": coder_proxy_helm_values,

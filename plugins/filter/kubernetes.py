@@ -9,7 +9,8 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.onprem.coder.plugins.module_utils.k8s_upgrade import UpgradeError, check_versions, plan
+from ansible_collections.onprem.coder.plugins.module_utils.k8s_upgrade import (
+    UpgradeError, check_versions, kubelet_versions, plan, playbook_view)
 from ansible_collections.onprem.coder.plugins.module_utils.kubeadm import (
     KubeadmError, inventory_errors, kubeadm_documents, static_pod_changes)
 from ansible_collections.onprem.coder.plugins.module_utils.k8s_manifests import (
@@ -57,13 +58,29 @@ def containerd_registry_hosts(registry, mirrors):
     return _manifest(containerd_hosts, registry, mirrors)
 
 
-def k8s_upgrade_plan(control_planes, pools, current, target, batch_sizes=None):
-    """{'steps': [...]} or {'error': message} to assert on."""
+def k8s_upgrade_plan(control_planes, pools, current, target, batch_sizes=None, nodes=None, host_vars=None):
+    """{'steps': [...], 'hosts': {...}, 'batch': {...}} or {'error': message} to assert on.
+
+    nodes: the Node objects from the API (their kubelet versions say which hosts are done);
+    host_vars: hostvars, for each host's node name (onprem_coder_node_name, default the host).
+    """
+    hosts = list(control_planes) + [host for members in pools.values() for host in members]
+    node_names = {}
+    for host in hosts:
+        try:
+            node_names[host] = (host_vars or {})[host].get("onprem_coder_node_name") or host
+        except Exception:  # a host without variables, or an undefined template inside one
+            node_names[host] = host
+    versions = kubelet_versions(nodes or [], hosts, node_names)
     try:
         check_versions(current, target)
-        return {"steps": plan(control_planes, pools, batch_sizes or {})}
+        steps = plan(control_planes, pools, batch_sizes or {}, target=target, server_version=current,
+                     node_versions=versions)
     except UpgradeError as exc:
         return {"error": str(exc)}
+    result = {"steps": steps}
+    result.update(playbook_view(steps))
+    return result
 
 
 def _manifest(function, *args, **kwargs):

@@ -8,6 +8,11 @@ apply`; the other control planes `kubeadm upgrade node`, one at a time; then the
 pool by pool, in batches (a count or a percentage of the pool), drained before and
 uncordoned after. The Coder control plane pool goes one node at a time whatever the batch
 setting: coderd replicas must keep serving. No Ansible imports: tested with pytest directly.
+
+Resumable and idempotent: a node whose kubelet already runs the target version is left out
+(no drain, no restart), and `upgrade apply` is left out once the API server runs the target.
+A second run after a finished upgrade has no steps; a run after an interrupted one does only
+what is left.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -68,29 +73,85 @@ def batch_size(pool_size, setting):
     return max(1, min(size, pool_size))
 
 
-def plan(control_planes, pools, batch_sizes=None, default_batch="25%", pool_order=("coder", "provisioner", "workspace")):
+def kubelet_versions(nodes, hosts, node_names=None):
+    """{inventory host: kubelet version} from the API's Node objects; node_names maps an
+    inventory host to its node name where they differ. Hosts the API does not list are absent."""
+    node_names = node_names or {}
+    kubelets = {}
+    for node in nodes:
+        name = (node.get("metadata") or {}).get("name")
+        version = ((node.get("status") or {}).get("nodeInfo") or {}).get("kubeletVersion")
+        if name and version:
+            kubelets[name] = version
+    return dict((host, kubelets[node_names.get(host, host)]) for host in hosts if node_names.get(host, host) in kubelets)
+
+
+def plan(control_planes, pools, batch_sizes=None, default_batch="25%", pool_order=("coder", "provisioner", "workspace"),
+         target=None, server_version=None, node_versions=None):
     """The upgrade steps in order.
 
     control_planes: list of hosts (the first one runs `upgrade apply`).
     pools: {pool name: [hosts]}; a host listed in a pool and as a control plane is upgraded
     with the control planes only.
-    Returns a list of {"step", "pool", "nodes", "command", "drain"}.
+    target, server_version, node_versions ({host: kubelet version}): when given, hosts whose
+    kubelet runs ``target`` are done and left out, and the first control plane runs `upgrade
+    apply` only while the API server runs an older version (else `upgrade node`, if its
+    kubelet is behind). A host missing from node_versions is treated as behind.
+    Returns a list of {"step", "pool", "nodes", "command", "drain", "batch"}.
     """
     if not control_planes:
         raise UpgradeError("group kube_control_plane is empty")
     batch_sizes = batch_sizes or {}
-    steps = [{"step": 1, "pool": "control-plane", "nodes": [control_planes[0]], "command": "apply", "drain": True}]
+    node_versions = node_versions or {}
+
+    def behind(host):
+        if target is None:
+            return True
+        version = node_versions.get(host)
+        return version is None or _version(version, "kubelet version of %s" % host) != _version(target, "kubernetes_version")
+
+    apply_due = target is None or server_version is None or \
+        _version(server_version, "running version") != _version(target, "kubernetes_version")
+    steps = []
+
+    def add(pool, nodes, command, batch):
+        steps.append({"step": len(steps) + 1, "pool": pool, "nodes": nodes, "command": command, "drain": True,
+                      "batch": batch})
+
+    first = control_planes[0]
+    if apply_due:
+        add("control-plane", [first], "apply", 1)
+    elif behind(first):
+        add("control-plane", [first], "node", 1)
     for host in control_planes[1:]:
-        steps.append({"step": len(steps) + 1, "pool": "control-plane", "nodes": [host], "command": "node", "drain": True})
+        if behind(host):
+            add("control-plane", [host], "node", 1)
     seen = set(control_planes)
     names = [name for name in pool_order if name in pools] + sorted(name for name in pools if name not in pool_order)
     for name in names:
-        hosts = [host for host in pools[name] if host not in seen]
-        seen.update(hosts)
-        if not hosts:
-            continue
-        size = 1 if name in ONE_AT_A_TIME_POOLS else batch_size(len(hosts), batch_sizes.get(name, default_batch))
+        members = [host for host in pools[name] if host not in seen]
+        seen.update(members)
+        # the batch is sized on the whole pool, so a resumed run keeps the same batch size
+        size = 1 if name in ONE_AT_A_TIME_POOLS else batch_size(len(members), batch_sizes.get(name, default_batch))
+        hosts = [host for host in members if behind(host)]
         for start in range(0, len(hosts), size):
-            steps.append({"step": len(steps) + 1, "pool": name, "nodes": hosts[start:start + size],
-                          "command": "node", "drain": True})
+            add(name, hosts[start:start + size], "node", size)
     return steps
+
+
+def playbook_view(steps):
+    """What the upgrade playbook's plays take: the hosts of each phase and the pool batch sizes.
+
+    {"hosts": {"first": [...], "control_planes": [...], "<pool>": [...]}, "batch": {"<pool>": n}}:
+    "first" is the control plane that runs `upgrade apply` (empty once the API server runs the
+    target), "control_planes" those that run `upgrade node`, one at a time. Play-level `hosts:`
+    and `serial:` read these from localhost's facts (inventory variables do not reach `serial:`).
+    """
+    view = {"hosts": {"first": [], "control_planes": []}, "batch": {}}
+    for step in steps:
+        if step["pool"] == "control-plane":
+            view["hosts"]["first" if step["command"] == "apply" else "control_planes"].extend(step["nodes"])
+        else:
+            view["hosts"].setdefault(step["pool"], []).extend(step["nodes"])
+            view["batch"][step["pool"]] = step["batch"]
+    return view
