@@ -44,7 +44,7 @@ def steps_of(out):
 
 
 def test_full_upgrade_order_and_batches(tmp_path):
-    kubeconfig, _, _, stop = cluster(tmp_path, "v1.30.8", dict((n, "v1.30.8") for n in CONTROL + CODER + PROV + WORK))
+    kubeconfig, _nodes, _patches, stop = cluster(tmp_path, "v1.30.8", dict((n, "v1.30.8") for n in CONTROL + CODER + PROV + WORK))
     try:
         rc, out = upgrade(tmp_path, kubeconfig, "v1.31.4", onprem_coder_upgrade_plan_only=True,
                           onprem_coder_upgrade_batch_workspace=10)
@@ -63,7 +63,7 @@ def test_an_interrupted_upgrade_resumes_where_it_stopped(tmp_path):
     done = CONTROL + CODER + PROV + WORK[:20]
     versions = dict((n, "v1.31.4") for n in done)
     versions.update((n, "v1.30.8") for n in WORK[20:])
-    kubeconfig, _, _, stop = cluster(tmp_path, "v1.31.4", versions)
+    kubeconfig, _nodes, _patches, stop = cluster(tmp_path, "v1.31.4", versions)
     try:
         rc, out = upgrade(tmp_path, kubeconfig, "v1.31.4", onprem_coder_upgrade_plan_only=True,
                           onprem_coder_upgrade_batch_workspace="20%")
@@ -74,7 +74,7 @@ def test_an_interrupted_upgrade_resumes_where_it_stopped(tmp_path):
 
 
 def test_a_finished_upgrade_runs_again_without_touching_a_host(tmp_path):
-    kubeconfig, _, patches, stop = cluster(tmp_path, "v1.31.4", dict((n, "v1.31.4") for n in CONTROL + CODER + PROV + WORK))
+    kubeconfig, _nodes, patches, stop = cluster(tmp_path, "v1.31.4", dict((n, "v1.31.4") for n in CONTROL + CODER + PROV + WORK))
     try:
         rc, out = upgrade(tmp_path, kubeconfig, "v1.31.4")      # the whole playbook, not the plan only
     finally:
@@ -87,7 +87,7 @@ def test_a_finished_upgrade_runs_again_without_touching_a_host(tmp_path):
 
 
 def test_a_skipped_minor_stops_before_any_change(tmp_path):
-    kubeconfig, _, _, stop = cluster(tmp_path, "v1.30.8", dict((n, "v1.30.8") for n in CONTROL))
+    kubeconfig, _nodes, _patches, stop = cluster(tmp_path, "v1.30.8", dict((n, "v1.30.8") for n in CONTROL))
     try:
         rc, out = upgrade(tmp_path, kubeconfig, "v1.32.0")
     finally:

@@ -62,3 +62,19 @@ def test_host_check_warns_when_relaxed(capsys):
     assert "failed" not in result
     assert result["ok"] is False
     assert "going on" in json.dumps(result["warnings"])
+
+
+def test_checksum_lock_records_holds_and_refuses(tmp_path, capsys):
+    from ansible_collections.onprem.coder.plugins.modules import checksum_lock
+    manifest = tmp_path / "calico.yaml"
+    manifest.write_text("kind: List\n")
+    lock = tmp_path / "checksums.lock.json"
+    args = {"path": str(manifest), "key": "https://example.invalid/calico.yaml", "lock_file": str(lock)}
+    first = run(checksum_lock, args, capsys)
+    assert first["changed"] is True and first["sha256"].startswith("sha256:")
+    assert json.loads(lock.read_text()) == {"https://example.invalid/calico.yaml": first["sha256"]}
+    assert run(checksum_lock, args, capsys)["changed"] is False
+    manifest.write_text("kind: List\nitems: [tampered]\n")
+    refused = run(checksum_lock, args, capsys)
+    assert refused["failed"] is True and "when it was first fetched" in refused["msg"]
+    assert json.loads(lock.read_text()) == {"https://example.invalid/calico.yaml": first["sha256"]}
