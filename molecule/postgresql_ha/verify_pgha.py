@@ -14,6 +14,13 @@
    `pitr-prepare` commits rows, takes the server's clock as the target, commits more rows and
    writes both sets and the target to PGHA_PITR; `pitr-check` asserts, after the restore,
    that every row before the target is there, none after it, and the cluster is whole.
+7. A day-2 change through the real database phase, in two halves around it (verify.yml runs
+   it with a changed dynamic setting and a parameter that needs a restart): `day2-start`
+   records the leader and starts a monitor sampling /cluster twice a second; `day2-check`
+   asserts the DCS holds the new setting, every member runs the new parameter with no
+   restart pending, every member was restarted one at a time (postmaster start times apart,
+   the former leader last, never fewer than two members running), the leader changed by a
+   switchover, and the cluster is whole.
 Figures go to PGHA_REPORT (JSON) and stdout.
 """
 import json
@@ -342,6 +349,74 @@ def save_report():
     print("report: %s" % json.dumps(report))
 
 
+def running_members():
+    """(members running PostgreSQL, leader name) from any member's /cluster."""
+    members = cluster()["members"]
+    up = [m for m in members if m.get("state") in ("running", "streaming")]
+    leaders = [m["name"] for m in members if m["role"] == "leader" and m.get("state") == "running"]
+    return len(up), leaders[0] if leaders else None
+
+
+def day2_start(path):
+    members = topology()
+    leader = [m["name"] for m in members if m["role"] == "leader"][0]
+    samples = path + ".samples"
+    with open(samples, "w"):
+        pass
+    monitor = subprocess.Popen([sys.executable, os.path.abspath(__file__), "day2-monitor", samples],
+                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with open(path, "w") as handle:
+        json.dump({"leader": leader, "monitor": monitor.pid, "samples": samples, "started": time.time()}, handle)
+    wait_for(lambda: os.path.getsize(samples) > 0, 10, "the cluster monitor samples")
+    print("ok: leader before the change is %s; monitor %d samples /cluster" % (leader, monitor.pid))
+
+
+def day2_monitor(samples):
+    deadline = time.time() + 900     # never outlives a failed run by long
+    while time.time() < deadline:
+        try:
+            running, leader = running_members()
+        except Exception:  # noqa: BLE001 - no member answered: record it as nothing running
+            running, leader = 0, None
+        with open(samples, "a") as handle:
+            handle.write(json.dumps({"t": time.time(), "running": running, "leader": leader}) + "\n")
+        time.sleep(0.5)
+
+
+def day2_check(path, parameter, value, dcs_key, dcs_value):
+    with open(path) as handle:
+        marks = json.load(handle)
+    time.sleep(2)
+    os.kill(marks["monitor"], 15)
+    with open(marks["samples"]) as handle:
+        samples = [json.loads(line) for line in handle if line.strip()]
+    check(len(samples) > 20, "%d samples of /cluster during the change" % len(samples))
+    lowest = min(sample["running"] for sample in samples)
+    check(lowest >= 2, "never fewer than 2 of 3 members running during the change (lowest %d)" % lowest)
+    members = wait_for(topology_ok, 60, "one leader, one sync standby, one replica after the change")
+    leader = [m["name"] for m in members if m["role"] == "leader"][0]
+    check(leader != marks["leader"], "the leader changed by a switchover (%s -> %s)" % (marks["leader"], leader))
+    check(not any(m.get("pending_restart") for m in members), "no member has a restart pending")
+    with urllib.request.urlopen("http://%s:8008/config" % list(MEMBERS)[0], timeout=3) as response:
+        config = json.load(response)
+    check(config.get(dcs_key) == dcs_value, "the DCS holds %s = %r (%r)" % (dcs_key, dcs_value, config.get(dcs_key)))
+    started = {}
+    for address, name in MEMBERS.items():
+        with connect(address, 5432) as conn, conn.cursor() as cur:
+            cur.execute("SHOW %s" % parameter)
+            shown = cur.fetchone()[0]
+            cur.execute("SELECT extract(epoch FROM pg_postmaster_start_time())")
+            started[name] = float(cur.fetchone()[0])
+        check(shown == value, "%s runs %s = %s" % (name, parameter, shown))
+    order = sorted(started, key=started.get)
+    check(all(started[name] > marks["started"] for name in order), "every member was restarted during the change")
+    check(order[-1] == marks["leader"], "the former leader %s was restarted last (order %s)" % (marks["leader"], order))
+    gaps = [round(started[b] - started[a], 1) for a, b in zip(order, order[1:])]
+    check(min(gaps) >= 1.0, "one at a time: %s s between the restarts" % gaps)
+    report["day2_seconds"] = round(samples[-1]["t"] - marks["started"], 1)
+    report["day2_lowest_running"] = lowest
+
+
 mode = sys.argv[1] if len(sys.argv) > 1 else "all"
 if mode == "all":
     members = topology()
@@ -354,6 +429,12 @@ if mode == "all":
     pitr_prepare(os.environ["PGHA_PITR"])
 elif mode == "pitr-check":
     pitr_check(os.environ["PGHA_PITR"])
+elif mode == "day2-monitor":
+    day2_monitor(sys.argv[2])
+elif mode == "day2-start":
+    day2_start(os.environ["PGHA_DAY2"])
+elif mode == "day2-check":
+    day2_check(os.environ["PGHA_DAY2"], "max_locks_per_transaction", "128", "maximum_lag_on_failover", 2097152)
 else:
     sys.exit("unknown mode %s" % mode)
 save_report()
