@@ -15,12 +15,12 @@ SYSTEM_PACKAGES := podman runc debootstrap python3-venv git tar uidmap
 STAMP_SYSTEM := build/.system-ready
 STAMP_VENV := $(VENV)/.requirements-installed
 
-.PHONY: help setup demo test lint sanity units molecule lab-up lab-down image clean
+.PHONY: help setup demo test lint sanity units molecule lab-up lab-down image clean bench
 
 help:
 	@echo "make demo      set up, start the local lab and deploy site.yml onto it"
 	@echo "make test      set up, then the whole test suite (lint, sanity, units, molecule)"
-	@echo "make lint | sanity | units | molecule | lab-up | lab-down | clean"
+	@echo "make lint | sanity | units | molecule | lab-up | lab-down | bench | clean"
 
 setup: $(STAMP_SYSTEM) $(STAMP_VENV)
 
@@ -77,6 +77,12 @@ test: image
 	bash tests/ansible-test.sh sanity
 	bash tests/ansible-test.sh units
 	pytest tests
+
+# Wall times the issues ask for (tests/bench/bench.py): plan.yml on the 3k sample, then
+# site.yml and each phase again on the lab (started if needed; make demo deploys it first).
+bench: lab-up
+	python tests/bench/bench.py plan
+	python tests/bench/bench.py lab
 
 clean: lab-down
 	rm -rf build .cache tests/output onprem-coder-*.tar.gz
