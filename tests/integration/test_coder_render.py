@@ -53,3 +53,18 @@ def test_3k_site_values_files_are_written_install_skipped_and_idempotent(tmp_pat
     # a second run, and a --check --diff run, change nothing
     for rc, out in render(tmp_path, "inventories/sample-3k") + render(tmp_path, "inventories/sample-3k", "--check", "--diff"):
         assert rc == 0 and "changed=0" in out, out[-2000:]
+
+
+def test_a_phase_run_on_its_own_uses_the_endpoint_the_database_phase_published(tmp_path):
+    # `site.yml --tags observability` without the database phase in the same run: the values
+    # must be what a full run writes, not an empty database host (it used to flip-flop).
+    endpoint = {"host": "10.20.0.100", "port": 5000, "database": "coder", "user": "coder", "sslmode": "verify-full",
+                "ca_file": str(tmp_path / "pki" / "ca.crt")}
+    (tmp_path / "database-endpoint.json").write_text(json.dumps(endpoint))
+    settings = json.dumps({"onprem_coder_output_dir": str(tmp_path), "onprem_coder_render_only": True})
+    rc, out = playbook("-i", "inventories/sample", "playbooks/observability.yml", "-e", settings)
+    assert rc == 0, out[-3000:]
+    with open(tmp_path / "helm" / "coder-observability.yaml") as handle:
+        values = yaml.safe_load(handle)
+    assert values["global"]["postgres"]["hostname"] == "10.20.0.100"
+    assert values["global"]["postgres"]["port"] == 5000
