@@ -41,7 +41,7 @@ def timed(args):
 def plan(runs):
     times = [timed(["ansible-playbook", "-i", "inventories/sample-3k", "playbooks/plan.yml",
                     "-e", "onprem_coder_output_dir=%s" % os.path.join(ROOT, "build", "bench", "plan-3k")])[0]
-             for _ in range(runs)]
+             for _run in range(runs)]
     return {"plan.yml on sample-3k (s)": {"runs": times, "median": statistics.median(times)}}
 
 

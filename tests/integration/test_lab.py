@@ -16,4 +16,4 @@ def test_lab_up_again_changes_nothing(lab):
     assert rc == 0, out[-3000:]
     recap = re.findall(r"^(\S+)\s+: ok=\d+\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", out, re.M)
     assert recap, out[-3000:]
-    assert all(changed == "0" and unreachable == "0" and failed == "0" for _, changed, unreachable, failed in recap), recap
+    assert all(changed == "0" and unreachable == "0" and failed == "0" for _host, changed, unreachable, failed in recap), recap
