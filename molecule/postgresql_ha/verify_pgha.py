@@ -358,6 +358,8 @@ def running_members():
 
 
 def day2_start(path):
+    # right after a restore the cluster may still be electing: wait for it, with a deadline
+    wait_for(topology_ok, 120, "a leader, a sync standby and a replica before the change")
     members = topology()
     leader = [m["name"] for m in members if m["role"] == "leader"][0]
     samples = path + ".samples"

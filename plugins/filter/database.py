@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.onprem.coder.plugins.module_utils.database_checks import (
     database_cert_sans, database_host_packages, dcs_patch, inventory_errors, pg_hba, pgbackrest_pg_hosts)
+from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import differing_parameters, unloaded_parameters
 from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_plan
 
 
@@ -38,6 +39,16 @@ def database_inventory_errors(groups, host_vars, secret_names, default_dcs=None)
 
 def patroni_dcs_patch(current, desired):
     return dcs_patch(current, desired)
+
+
+def pg_parameters_differing(rows, desired):
+    """Names of the desired PostgreSQL parameters whose running value (pg_settings rows) differs."""
+    return differing_parameters(rows, desired)
+
+
+def pg_parameters_unloaded(rows, desired):
+    """Names of the desired parameters a member runs neither with the new value nor marked pending_restart."""
+    return unloaded_parameters(rows, desired)
 
 
 def patroni_pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, replication_user, rewind_user,
@@ -73,6 +84,8 @@ class FilterModule(object):
             "database_cert_sans": database_cert_sans,
             "patroni_dcs_patch": patroni_dcs_patch,
             "patroni_pg_hba": patroni_pg_hba,
+            "pg_parameters_differing": pg_parameters_differing,
+            "pg_parameters_unloaded": pg_parameters_unloaded,
             "pgbackrest_pg_hosts": pgbackrest_pg_hosts,
             "pgbackrest_restore_plan": pgbackrest_restore_plan,
             "restore_target_error": restore_target_error,

@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""Compare PostgreSQL parameters as the inventory writes them with what pg_settings reports.
+
+pg_settings gives a parameter's running value in its base unit (``shared_buffers`` is
+``16384`` with unit ``8kB``); an inventory writes ``128MB``. The rolling restart uses this to
+wait, on every member, until PostgreSQL itself shows each changed parameter either running
+with its new value or marked ``pending_restart``; only then does it read which members need
+a restart, so it never depends on how fast Patroni notices a change.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+MEMORY_UNITS = {"B": 1, "kB": 1024, "MB": 1024 ** 2, "GB": 1024 ** 3, "TB": 1024 ** 4}
+TIME_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "min": 60000.0, "h": 3600000.0, "d": 86400000.0}
+TRUE_WORDS = ("on", "true", "yes", "1")
+FALSE_WORDS = ("off", "false", "no", "0")
+
+
+def _unit_scale(unit):
+    """(size of one base unit in bytes or milliseconds, the table its suffixes come from)."""
+    match = re.match(r"^(\d*)\s*([A-Za-z]+)$", unit or "")
+    if not match:
+        return None, None
+    count = int(match.group(1) or 1)
+    name = match.group(2)
+    for table in (MEMORY_UNITS, TIME_UNITS):
+        if name in table:
+            return count * table[name], table
+    return None, None
+
+
+def _boolean(value):
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    return None
+
+
+def _number(value, unit):
+    """A desired numeric value in the setting's base unit, or None when it cannot be read."""
+    match = re.match(r"^\s*(-?\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$", str(value))
+    if not match:
+        return None
+    number = float(match.group(1))
+    suffix = match.group(2)
+    if not suffix:
+        return number
+    scale, table = _unit_scale(unit)
+    if scale is None or suffix not in table:
+        return None
+    return number * table[suffix] / scale
+
+
+def setting_matches(desired, row):
+    """True when ``desired`` (as an inventory writes it) is what the pg_settings ``row`` runs.
+
+    ``row`` has the pg_settings columns ``setting``, ``unit`` and ``vartype``.
+    """
+    setting = row.get("setting")
+    vartype = row.get("vartype")
+    if setting is None:
+        return False
+    if vartype == "bool":
+        return _boolean(desired) is not None and _boolean(desired) == _boolean(setting)
+    if vartype in ("integer", "real"):
+        want = _number(desired, row.get("unit"))
+        try:
+            have = float(setting)
+        except ValueError:
+            return False
+        return want is not None and abs(want - have) <= 1e-9 * max(1.0, abs(have))
+    text = str(desired)
+    if len(text) >= 2 and text[0] == text[-1] == "'":
+        text = text[1:-1]
+    if vartype == "enum":
+        return text.strip().lower() == str(setting).lower()
+    return text == str(setting)
+
+
+def differing_parameters(rows, desired):
+    """Names of ``desired`` parameters whose running value (pg_settings ``rows``) differs.
+
+    Parameters PostgreSQL does not know (no row) are left out: PostgreSQL would not load
+    them either.
+    """
+    by_name = dict((row["name"], row) for row in rows or [])
+    # None removes a parameter from the DCS (PostgreSQL's default again): nothing to compare
+    return sorted(name for name, value in (desired or {}).items()
+                  if value is not None and name in by_name and not setting_matches(value, by_name[name]))
+
+
+def unloaded_parameters(rows, desired):
+    """Names of ``desired`` parameters a member has not taken in yet.
+
+    A parameter is taken in when it runs with the desired value, or when PostgreSQL marks it
+    ``pending_restart`` (it needs a restart to run it). ``rows`` are pg_settings rows with
+    ``name``, ``setting``, ``unit``, ``vartype`` and ``pending_restart``.
+    """
+    by_name = dict((row["name"], row) for row in rows or [])
+    return sorted(name for name in differing_parameters(rows, desired) if not by_name[name].get("pending_restart"))
