@@ -55,7 +55,7 @@ lab-down: setup
 demo: lab-up
 	@start=$$(date +%s); \
 	ansible-playbook -i $(LAB_INVENTORY) site.yml && \
-	$(BIN)/python tests/lab/summary.py build/lab $$(( $$(date +%s) - start ))
+	$(BIN)/python tests/lab/summary.py $(LAB_INVENTORY)/.output $$(( $$(date +%s) - start ))
 
 lint: setup
 	ansible-lint --profile production

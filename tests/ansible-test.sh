@@ -12,7 +12,7 @@ cd "$here"
 # The files git knows (tracked and new, not ignored), minus the self-link.
 git ls-files -z --cached --others --exclude-standard \
   | grep -zv '^collections/' \
-  | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
+  | xargs -0 -I{} sh -c 'if test -e "{}"; then printf "%s\0" "{}"; fi' \
   | tar --null -T - -cf - | tar -C "$dest" -xf -
 # ansible-test bootstraps pip in its venvs with a script from a host we cannot reach.
 pip_version=$(python - <<'PY'

@@ -9,6 +9,8 @@ __metaclass__ = type
 
 import os
 
+from ansible_collections.onprem.coder.plugins.module_utils import site_state
+
 
 def _fmt(value):
     if isinstance(value, float) and value.is_integer():
@@ -107,10 +109,29 @@ def inventory_name(sources):
     return os.path.basename(source) or "default"
 
 
+def site_paths(sources):
+    """Default output directory and checksum lock of the site (module_utils/site_state.py)."""
+    return site_state.site_paths(sources)
+
+
+def database_endpoint(groups, front_address=None, database_host=None, vip=None, port=5000, database="coder",
+                      user="coder", ca_file=""):
+    """Where Coder connects to the database the collection deploys, from the inventory alone."""
+    return site_state.database_endpoint(groups, front_address, database_host, vip, port, database, user, ca_file)
+
+
+def kubernetes_api_endpoint(groups, first_address=None, external=None, vip=None, port=8443):
+    """host:port of the Kubernetes API every node uses, from the inventory alone."""
+    return site_state.kubernetes_api_endpoint(groups, first_address, external, vip, port)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "plan_table": plan_table,
             "plan_markdown": plan_markdown,
             "inventory_name": inventory_name,
+            "site_paths": site_paths,
+            "database_endpoint": database_endpoint,
+            "kubernetes_api_endpoint": kubernetes_api_endpoint,
         }

@@ -189,7 +189,8 @@ def database_host_packages(host, groups, postgresql_version=15, vip=None):
         packages += ["haproxy"] + (["keepalived"] if vip else [])
     if host in postgres or host in repo:
         packages += ["pgbackrest"]
-    return packages
+    # community.crypto makes each host's key and signing request there; the CA host signs
+    return packages + ["python3-cryptography"] if packages else []
 
 
 def database_cert_sans(host, groups, addresses, database_host=None, vip=None):

@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -14,19 +15,40 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
-def run(args, env=None, timeout=3600):
-    """Run a command from the repository root; return (rc, combined output)."""
+def run(args, env=None, timeout=3600, cwd=None):
+    """Run a command (from the repository root unless ``cwd``); return (rc, combined output)."""
     full_env = dict(os.environ)
     full_env.update({"ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0",
                      "ANSIBLE_NOCOLOR": "1", "PY_COLORS": "0"})
     full_env.update(env or {})
-    proc = subprocess.run(args, cwd=ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    proc = subprocess.run(args, cwd=cwd or ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=timeout, check=False)
     return proc.returncode, proc.stdout
 
 
 def playbook(*args, **kwargs):
     return run(["ansible-playbook"] + list(args), **kwargs)
+
+
+def recap(out):
+    """{host: {ok, changed, unreachable, failed}} from every PLAY RECAP line of the output."""
+    counts = {}
+    for match in re.finditer(r"^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", out, re.M):
+        counts[match.group(1)] = {"ok": int(match.group(2)), "changed": int(match.group(3)),
+                                  "unreachable": int(match.group(4)), "failed": int(match.group(5))}
+    return counts
+
+
+def changed_tasks(out):
+    """'TASK name: host' for every task that reported changed, so a failing test says which."""
+    found = []
+    task = None
+    for line in out.splitlines():
+        if line.startswith("TASK ["):
+            task = line[6:line.rfind("]")]
+        elif line.startswith("changed: [") and task:
+            found.append("%s: %s" % (task, line[len("changed: ["):line.find("]")]))
+    return found
 
 
 def lab_running():

@@ -2,7 +2,7 @@
 # Copyright: onprem.coder contributors
 # Apache License 2.0 (see LICENSE)
 """The coder, proxies and observability phases write every Helm values file under
-build/<site>/helm/ and, where Coder cannot run (here), skip the install saying so. The files
+the output directory's helm/ and, where Coder cannot run (here), skip the install saying so. The files
 are exactly the filters' output (what Helm would get), and a second run changes nothing."""
 from __future__ import absolute_import, division, print_function
 
@@ -14,7 +14,7 @@ import os
 import yaml
 
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values import coder_values
-from .conftest import playbook
+from .conftest import ROOT, playbook
 
 PHASES = ["playbooks/plan.yml", "playbooks/coder.yml", "playbooks/proxies.yml", "playbooks/observability.yml"]
 
@@ -55,16 +55,19 @@ def test_3k_site_values_files_are_written_install_skipped_and_idempotent(tmp_pat
         assert rc == 0 and "changed=0" in out, out[-2000:]
 
 
-def test_a_phase_run_on_its_own_uses_the_endpoint_the_database_phase_published(tmp_path):
-    # `site.yml --tags observability` without the database phase in the same run: the values
-    # must be what a full run writes, not an empty database host (it used to flip-flop).
-    endpoint = {"host": "10.20.0.100", "port": 5000, "database": "coder", "user": "coder", "sslmode": "verify-full",
-                "ca_file": str(tmp_path / "pki" / "ca.crt")}
-    (tmp_path / "database-endpoint.json").write_text(json.dumps(endpoint))
-    settings = json.dumps({"onprem_coder_output_dir": str(tmp_path), "onprem_coder_render_only": True})
-    rc, out = playbook("-i", "inventories/sample", "playbooks/observability.yml", "-e", settings)
-    assert rc == 0, out[-3000:]
-    with open(tmp_path / "helm" / "coder-observability.yaml") as handle:
-        values = yaml.safe_load(handle)
-    assert values["global"]["postgres"]["hostname"] == "10.20.0.100"
-    assert values["global"]["postgres"]["port"] == 5000
+def test_a_phase_run_on_its_own_derives_the_database_endpoint_from_the_inventory(tmp_path):
+    # `site.yml --tags observability` without the database phase, on a controller that never ran
+    # it and from another directory: the values are what a full run writes (the first HAProxy
+    # host, or the VIP when there is one), never an empty database host.
+    settings = {"onprem_coder_output_dir": str(tmp_path / "out"), "onprem_coder_render_only": True}
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for extra, host in (({}, "lb1.dc1.example.internal"), ({"onprem_coder_database_vip": "10.20.0.100"}, "10.20.0.100")):
+        rc, out = playbook("-i", os.path.join(ROOT, "inventories", "sample"), os.path.join(ROOT, "playbooks", "observability.yml"),
+                           "-e", json.dumps(dict(settings, **extra)), cwd=str(elsewhere))
+        assert rc == 0, out[-3000:]
+        with open(tmp_path / "out" / "helm" / "coder-observability.yaml") as handle:
+            values = yaml.safe_load(handle)
+        assert values["global"]["postgres"]["hostname"] == host
+        assert values["global"]["postgres"]["port"] == 5000
+    assert os.listdir(str(elsewhere)) == []

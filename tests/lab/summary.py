@@ -26,7 +26,7 @@ for path in sorted(os.listdir(out_dir)) if os.path.isdir(out_dir) else []:
 print("phases: plan, preflight and database ran for real (PostgreSQL HA on lab-pg1..3: Patroni, etcd,")
 print("        HAProxy behind the VIP 10.89.60.100, pgBackRest on lab-backup1); kubernetes prepared")
 print("        lab-cp1, lab-coder1 and lab-ws1 (containerd) and stopped there: kubeadm cannot run here;")
-print("        coder, proxies and observability wrote their Helm values (build/lab/helm) and skipped")
+print("        coder, proxies and observability wrote their Helm values (%s) and skipped" % os.path.join(out_dir, "helm"))
 print("        the installs: Coder cannot run here (docs/testing.md says what has run).")
 print("database: psql 'host=10.89.60.100 port=5000 dbname=coder user=coder sslmode=verify-full")
 print("          sslrootcert=%s' (password: coder_database_password in inventories/lab)"

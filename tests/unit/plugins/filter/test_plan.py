@@ -41,4 +41,5 @@ def test_inventory_name(tmp_path):
 
 
 def test_filters_are_registered():
-    assert sorted(FilterModule().filters()) == ["inventory_name", "plan_markdown", "plan_table"]
+    assert sorted(FilterModule().filters()) == [
+        "database_endpoint", "inventory_name", "kubernetes_api_endpoint", "plan_markdown", "plan_table", "site_paths"]

@@ -92,10 +92,11 @@ def test_packages_per_host_role():
     from ansible_collections.onprem.coder.plugins.module_utils.database_checks import database_host_packages
     groups = {"postgres": ["pg1", "pg2", "pg3"], "pgbackrest_repo": ["b1"], "loadbalancers": ["lb1"], "etcd": []}
     assert database_host_packages("pg1", groups, 16) == ["etcd-server", "etcd-client", "postgresql-16", "postgresql-client-16",
-                                                         "python3-psycopg2", "patroni", "python3-etcd", "pgbackrest"]
-    assert database_host_packages("lb1", groups) == ["haproxy"]
-    assert database_host_packages("lb1", groups, vip="10.0.0.100") == ["haproxy", "keepalived"]
-    assert database_host_packages("b1", groups) == ["pgbackrest"]
+                                                         "python3-psycopg2", "patroni", "python3-etcd", "pgbackrest",
+                                                         "python3-cryptography"]
+    assert database_host_packages("lb1", groups) == ["haproxy", "python3-cryptography"]
+    assert database_host_packages("lb1", groups, vip="10.0.0.100") == ["haproxy", "keepalived", "python3-cryptography"]
+    assert database_host_packages("b1", groups) == ["pgbackrest", "python3-cryptography"]
     assert "haproxy" in database_host_packages("pg1", dict(groups, loadbalancers=[]))
     assert database_host_packages("other", groups) == []
 
