@@ -11,7 +11,7 @@ from ansible.errors import AnsibleFilterError
 
 from ansible_collections.onprem.coder.plugins.module_utils.coder_upgrade import CoderUpgradeError, upgrade_plan
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values import (
-    ValuesError, coder_values, database_url, provisioner_values, proxy_values, secret)
+    ValuesError, coder_values, database_url, observability_values, provisioner_values, proxy_values, secret)
 
 try:
     import jsonschema
@@ -47,6 +47,10 @@ def coder_proxy_helm_values(plan, region, settings):
     return _call(proxy_values, plan, region, settings)
 
 
+def coder_observability_helm_values(database, settings):
+    return _call(observability_values, database or {}, settings)
+
+
 def coder_database_url(endpoint, password, ca_path):
     return _call(database_url, endpoint, password, ca_path)
 
@@ -72,6 +76,7 @@ class FilterModule(object):
             "coder_provisioner_helm_values": coder_provisioner_helm_values,
             "coder_proxy_helm_values": coder_proxy_helm_values,
             "coder_database_url": coder_database_url,
+            "coder_observability_helm_values": coder_observability_helm_values,
             "k8s_secret": k8s_secret,
             "helm_values_errors": helm_values_errors,
         }

@@ -12,9 +12,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.onprem.coder.plugins.module_utils.k8s_upgrade import (
     UpgradeError, check_versions, kubelet_versions, plan, playbook_view)
 from ansible_collections.onprem.coder.plugins.module_utils.kubeadm import (
-    KubeadmError, inventory_errors, kubeadm_documents, static_pod_changes)
+    KUBELET_PATCH_FILE, KubeadmError, inventory_errors, kubeadm_documents, kubelet_patch, static_pod_changes)
 from ansible_collections.onprem.coder.plugins.module_utils.k8s_manifests import (
-    ManifestError, calico_with_pod_cidr, containerd_hosts, metallb_pool, network_policies, refused_storage_classes, storage_class)
+    ManifestError, calico_with_pod_cidr, containerd_hosts, metallb_pool, metallb_with_tolerations, network_policies, refused_storage_classes, storage_class)
+from ansible_collections.onprem.coder.plugins.module_utils.containerd import advice as containerd_version_advice
 from ansible_collections.onprem.coder.plugins.module_utils.toml_writer import TomlError, to_toml
 
 
@@ -24,6 +25,16 @@ def kubeadm_config(node, **kwargs):
         return kubeadm_documents(node_name=node, **kwargs)
     except KubeadmError as exc:
         raise AnsibleFilterError(str(exc))
+
+
+def containerd_advice(containerd_version, kubernetes_version):
+    """'' when the containerd version suits the Kubernetes version, else what to do (module_utils/containerd.py)."""
+    return containerd_version_advice(containerd_version, kubernetes_version)
+
+
+def kubeadm_kubelet_patch(kubelet_overrides):
+    """{file, patch}: a joining node's kubelet overrides as the patch file kubeadm join applies."""
+    return {"file": KUBELET_PATCH_FILE, "patch": kubelet_patch(kubelet_overrides or {})}
 
 
 def kubeadm_static_pod_changes(running, desired):
@@ -41,9 +52,12 @@ def kubernetes_inventory_errors(groups, settings):
         errors.append(str(exc).replace("storage_driver:", "onprem_coder_storage_driver:", 1)
                       .replace("storage_nfs_", "onprem_coder_storage_nfs.", 1).replace("storage_cephfs_", "onprem_coder_storage_cephfs.", 1))
     try:
-        metallb_pool(settings.get("onprem_coder_loadbalancer_addresses"))
+        metallb_pool(settings.get("onprem_coder_loadbalancer_addresses"), mode=settings.get("onprem_coder_loadbalancer_mode", "l2"),
+                     peers=settings.get("onprem_coder_loadbalancer_bgp_peers"))
     except ManifestError as exc:
-        errors.append(str(exc).replace("metallb_addresses:", "onprem_coder_loadbalancer_addresses:", 1))
+        errors.append(str(exc).replace("metallb_addresses:", "onprem_coder_loadbalancer_addresses:", 1)
+                      .replace("metallb_mode:", "onprem_coder_loadbalancer_mode:", 1)
+                      .replace("metallb_bgp_peers", "onprem_coder_loadbalancer_bgp_peers", 1))
     return errors
 
 
@@ -106,6 +120,10 @@ def k8s_network_policies(namespace, database_cidrs, api_cidrs, **kwargs):
     return _manifest(network_policies, namespace, database_cidrs, api_cidrs, **kwargs)
 
 
+def k8s_metallb(documents):
+    return _manifest(metallb_with_tolerations, list(documents))
+
+
 def k8s_calico(documents, pod_cidr):
     return _manifest(calico_with_pod_cidr, list(documents), pod_cidr)
 
@@ -117,6 +135,8 @@ class FilterModule(object):
             "to_toml": toml,
             "kubernetes_inventory_errors": kubernetes_inventory_errors,
             "kubeadm_static_pod_changes": kubeadm_static_pod_changes,
+            "kubeadm_kubelet_patch": kubeadm_kubelet_patch,
+            "containerd_advice": containerd_advice,
             "containerd_registry_hosts": containerd_registry_hosts,
             "k8s_upgrade_plan": k8s_upgrade_plan,
             "k8s_storage_class": k8s_storage_class,
@@ -124,4 +144,5 @@ class FilterModule(object):
             "k8s_metallb_pool": k8s_metallb_pool,
             "k8s_network_policies": k8s_network_policies,
             "k8s_calico": k8s_calico,
+            "k8s_metallb": k8s_metallb,
         }

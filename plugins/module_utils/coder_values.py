@@ -3,7 +3,7 @@
 # Apache License 2.0 (see LICENSE)
 """Helm values of the `coder` and `coder-provisioner` charts, from the sizing plan.
 
-Plain dicts, written to build/<site>/helm/<release>.yaml by the coder phase and passed to
+Plain dicts, written to <output dir>/helm/<release>.yaml by the coder phase and passed to
 Helm exactly as written, so users can commit and review them. Every figure comes from the
 plan (replicas, requests = limits); placement from the node pools; the environment follows
 Coder's documentation (chart values in ../shared/reference/coder.md, section 3). Objects the
@@ -30,6 +30,8 @@ CHART_OWNED_ENV = ("CODER_HTTP_ADDRESS", "CODER_TLS_ENABLE", "CODER_TLS_ADDRESS"
                    "CODER_TLS_KEY_FILE", "KUBE_POD_IP", "CODER_DERP_SERVER_RELAY_URL", "CODER_CLUSTER_HOST")
 AIRGAP_ENV = (("CODER_TELEMETRY_ENABLE", "false"), ("CODER_UPDATE_CHECK", "false"), ("CODER_BLOCK_DIRECT", "true"),
               ("CODER_DERP_SERVER_STUN_ADDRESSES", "disable"))
+# Prometheus of the observability bundle scrapes only pods annotated so (coderd, provisioners, proxies).
+SCRAPE_ANNOTATIONS = {"prometheus.io/scrape": "true", "prometheus.io/port": "2112"}
 DB_SECRET = "coder-db-url"
 DB_CA_SECRET = "coder-db-ca"
 KEYS_SECRET = "coder-external-token-encryption-keys"
@@ -116,7 +118,7 @@ def coder_values(plan, settings):
         "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
             "labelSelector": {"matchLabels": {"app.kubernetes.io/instance": s.get("release", "coder")}},
             "topologyKey": "kubernetes.io/hostname"}]}},
-        "podAnnotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "2112"},
+        "podAnnotations": dict(SCRAPE_ANNOTATIONS),
         "service": service,
     }
     if s.get("image_pull_secrets"):
@@ -173,14 +175,19 @@ def provisioner_values(plan, settings):
                          ("CODER_PROMETHEUS_ENABLE", "true")]),
             "nodeSelector": selector,
             "tolerations": tolerations,
+            # the observability bundle's collector keeps only annotated pods
+            "podAnnotations": dict(SCRAPE_ANNOTATIONS),
         },
         "provisionerDaemon": {"keySecretName": s.get("key_secret", "coder-provisioner-key"), "keySecretKey": "key",
                               "terminationGracePeriodSeconds": grace},
     }
     if s.get("name_override"):
         values["nameOverride"] = s["name_override"]
-    if s.get("airgapped"):
-        values["coder"]["env"] += _env([("CODER_TELEMETRY_ENABLE", "false")])
+        # the chart names the ServiceAccount, Role and RoleBinding after coder.serviceAccount.name:
+        # a second pool in the same namespace needs its own, or Helm refuses to take them over
+        values["coder"]["serviceAccount"] = {"name": s["name_override"]}
+    # No air-gap setting here: `coder provisioner start` has no telemetry option (coderd's
+    # CODER_TELEMETRY_ENABLE covers the deployment); an unknown variable would do nothing.
     return merge(values, s.get("overrides"))
 
 
@@ -195,22 +202,64 @@ def proxy_values(plan, region, settings):
     primary = _check_url("onprem_coder_access_url", s.get("primary_access_url"))
     wildcard = _check_url("onprem_coder_regions[%s].wildcard_access_url" % region, s.get("wildcard_access_url", ""),
                           wildcard=True)
-    selector, tolerations = _pool_placement(s.get("pool", "coder"))
     env = _env([("CODER_PRIMARY_ACCESS_URL", primary), ("CODER_ACCESS_URL", access_url)])
     if wildcard:
         env += _env([("CODER_WILDCARD_ACCESS_URL", wildcard)])
     env.append({"name": "CODER_PROXY_SESSION_TOKEN",
                 "valueFrom": {"secretKeyRef": {"name": s.get("token_secret", "coder-workspace-proxy-token"), "key": "token"}}})
     env += _env([("CODER_PROMETHEUS_ENABLE", "true")])
-    values = {"coder": {
+    release = s.get("release", "coder-proxy")
+    coder = {
         "workspaceProxy": True,
         "image": {"repo": s.get("image_repo", "ghcr.io/coder/coder"), "tag": "v%s" % s["version"], "pullPolicy": "IfNotPresent"},
         "replicaCount": proxy["replicas"],
         "resources": {"requests": dict(proxy["requests"]), "limits": dict(proxy["limits"])},
         "env": env,
-        "nodeSelector": selector,
-        "tolerations": tolerations,
+        # the chart's default anti-affinity matches the instance `coder`, not this release
+        "affinity": {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{
+            "weight": 100, "podAffinityTerm": {
+                "labelSelector": {"matchLabels": {"app.kubernetes.io/instance": release}},
+                "topologyKey": "kubernetes.io/hostname"}}]}},
+        # a proxy relays connections: no workspace RBAC (pods, PVCs, deployments) for it
+        "serviceAccount": {"workspacePerms": False, "enableDeployments": False},
+        "podAnnotations": dict(SCRAPE_ANNOTATIONS),
         "service": {"enable": True, "type": "LoadBalancer", "externalTrafficPolicy": "Local"},
+    }
+    # A region's cluster is not one this collection labels: no pool unless the inventory names one.
+    if s.get("pool"):
+        coder["nodeSelector"], coder["tolerations"] = _pool_placement(s["pool"])
+    return merge({"coder": coder}, s.get("overrides"))
+
+
+# The observability bundle's PostgreSQL exporter checks the database with verify-full against
+# the site CA, mounted from this Secret at this path.
+OBSERVABILITY_CA_SECRET = "coder-observability-postgres-ca"
+OBSERVABILITY_CA_DIR = "/etc/onprem-coder/postgres-ca"
+
+
+def observability_values(database, settings):
+    """Values of the `coder-observability` release: Coder's namespaces and the PostgreSQL exporter.
+
+    ``database`` is the endpoint ({host, port, database, user}); the exporter's password comes
+    from the Secret ``password_secret`` (key PGPASSWORD) and the CA from ``ca_secret`` (key
+    ca.crt), both made by the role before the release.
+    """
+    s = dict(settings)
+    namespace = s.get("coder_namespace", "coder")
+    ca_secret = s.get("ca_secret", OBSERVABILITY_CA_SECRET)
+    values = {"global": {
+        "coder": {"controlPlaneNamespace": namespace, "externalProvisionersNamespace": namespace},
+        "postgres": {
+            "hostname": str(database.get("host") or ""),
+            "port": int(database.get("port") or 5000),
+            "database": database.get("database") or "coder",
+            "username": database.get("user") or "coder",
+            "sslmode": "verify-full",
+            "sslrootcert": "%s/ca.crt" % OBSERVABILITY_CA_DIR,
+            "mountSecret": s.get("password_secret", "coder-observability-postgres"),
+            "volumes": [{"name": "postgres-ca", "secret": {"secretName": ca_secret}}],
+            "volumeMounts": [{"name": "postgres-ca", "mountPath": OBSERVABILITY_CA_DIR, "readOnly": True}],
+        },
     }}
     return merge(values, s.get("overrides"))
 

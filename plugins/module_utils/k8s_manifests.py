@@ -20,6 +20,10 @@ REFUSED_PROVISIONERS = ("kubernetes.io/no-provisioner", "rancher.io/local-path",
                         "microk8s.io/hostpath", "docker.io/hostpath", "openebs.io/local")
 
 
+# Templates csi-driver-nfs fills in per volume in a StorageClass's subDir.
+NFS_PER_VOLUME = ("${pv.metadata.name}", "${pvc.metadata.name}")
+
+
 class ManifestError(ValueError):
     pass
 
@@ -35,8 +39,15 @@ def storage_class(driver, settings, name="onprem-coder-workspaces", default=True
         provisioner = "nfs.csi.k8s.io"
         parameters = {"server": str(settings["server"]), "share": str(settings["share"])}
         if settings.get("subdir"):
-            parameters["subDir"] = str(settings["subdir"])
+            # One directory per volume: a fixed subDir would put every volume in one directory,
+            # and deleting any PVC would delete it. The driver fills in ${pv.metadata.name}.
+            subdir = str(settings["subdir"]).rstrip("/")
+            if not any(name in subdir for name in NFS_PER_VOLUME):
+                subdir += "/${pv.metadata.name}"
+            parameters["subDir"] = subdir
         mount_options = list(settings.get("mount_options") or ["nfsvers=4.1"])
+        # csi-driver-nfs (v4.9.0) ships no resizer: an expansion would be accepted and never happen
+        expandable = False
     elif driver == "cephfs":
         for key in ("cluster_id", "fs_name", "secret_name"):
             if not settings.get(key):
@@ -48,6 +59,7 @@ def storage_class(driver, settings, name="onprem-coder-workspaces", default=True
             parameters["csi.storage.k8s.io/%s-secret-name" % kind] = str(settings["secret_name"])
             parameters["csi.storage.k8s.io/%s-secret-namespace" % kind] = str(namespace)
         mount_options = list(settings.get("mount_options") or [])
+        expandable = True      # Ceph CSI expands volumes (the controller-expand secret above)
     elif driver in ("local", "hostPath", "hostpath", "local-path") or driver in REFUSED_PROVISIONERS:
         raise ManifestError("storage_driver: %r refused: %s. Expected nfs or cephfs" % (driver, CVA_STORAGE))
     else:
@@ -60,7 +72,7 @@ def storage_class(driver, settings, name="onprem-coder-workspaces", default=True
         "parameters": parameters,
         "reclaimPolicy": reclaim_policy,
         "volumeBindingMode": "Immediate",
-        "allowVolumeExpansion": True,
+        "allowVolumeExpansion": expandable,
     }
     if mount_options:
         manifest["mountOptions"] = mount_options
@@ -73,8 +85,37 @@ def refused_storage_classes(classes):
             if item.get("provisioner") in REFUSED_PROVISIONERS]
 
 
-def metallb_pool(addresses, name="onprem-coder", mode="l2", namespace="metallb-system"):
-    """MetalLB's IPAddressPool and its L2Advertisement (or BGPAdvertisement)."""
+def metallb_peers(peers, name="onprem-coder", namespace="metallb-system"):
+    """MetalLB BGPPeer objects (metallb.io/v1beta2) from [{address, asn, my_asn, ...}].
+
+    ``address``, ``asn`` (the router's) and ``my_asn`` (the cluster's) are required; any other
+    key is a BGPPeer spec field as MetalLB names it (``peerPort``, ``holdTime``, ``password``...).
+    """
+    if not isinstance(peers, list) or not peers:
+        raise ManifestError("metallb_bgp_peers: expected a non-empty list of {address, asn, my_asn} in BGP mode "
+                            "(an advertisement with no peer announces nothing)")
+    objects = []
+    for index, peer in enumerate(peers):
+        peer = dict(peer) if isinstance(peer, dict) else {}
+        missing = [key for key in ("address", "asn", "my_asn") if peer.get(key) in (None, "")]
+        if missing:
+            raise ManifestError("metallb_bgp_peers[%d]: %s not set, expected {address, asn, my_asn}"
+                                % (index, ", ".join(missing)))
+        try:
+            address = str(ipaddress.ip_address(str(peer.pop("address"))))
+            spec = {"peerAddress": address, "peerASN": int(peer.pop("asn")), "myASN": int(peer.pop("my_asn"))}
+        except ValueError as exc:
+            raise ManifestError("metallb_bgp_peers[%d]: %s" % (index, exc))
+        spec.update(peer)
+        objects.append({"apiVersion": "metallb.io/v1beta2", "kind": "BGPPeer",
+                        "metadata": {"name": "%s-%d" % (name, index), "namespace": namespace,
+                                     "labels": {"app.kubernetes.io/managed-by": "onprem.coder"}},
+                        "spec": spec})
+    return objects
+
+
+def metallb_pool(addresses, name="onprem-coder", mode="l2", namespace="metallb-system", peers=None):
+    """MetalLB's IPAddressPool and its L2Advertisement, or its BGPAdvertisement and BGP peers."""
     if not isinstance(addresses, list) or not addresses:
         raise ManifestError("metallb_addresses: expected a non-empty list of CIDRs or ranges (10.0.0.200-10.0.0.220)")
     for item in addresses:
@@ -91,6 +132,7 @@ def metallb_pool(addresses, name="onprem-coder", mode="l2", namespace="metallb-s
     if mode not in ("l2", "bgp"):
         raise ManifestError("metallb_mode: %r, expected l2 or bgp" % (mode,))
     labels = {"app.kubernetes.io/managed-by": "onprem.coder"}
+    bgp_peers = metallb_peers(peers, name, namespace) if mode == "bgp" else []
     return [
         {"apiVersion": "metallb.io/v1beta1", "kind": "IPAddressPool",
          "metadata": {"name": name, "namespace": namespace, "labels": labels},
@@ -98,7 +140,7 @@ def metallb_pool(addresses, name="onprem-coder", mode="l2", namespace="metallb-s
         {"apiVersion": "metallb.io/v1beta1", "kind": "L2Advertisement" if mode == "l2" else "BGPAdvertisement",
          "metadata": {"name": name, "namespace": namespace, "labels": labels},
          "spec": {"ipAddressPools": [name]}},
-    ]
+    ] + bgp_peers
 
 
 def _cidrs(name, values):
@@ -111,12 +153,15 @@ def _cidrs(name, values):
     return result
 
 
-def network_policies(namespace, database_cidrs, api_cidrs, egress_cidrs=None, coder_port=8080, database_port=5000,
-                     dns_namespace="kube-system"):
+def network_policies(namespace, database_cidrs, api_cidrs, egress_cidrs=None, coder_ports=(8080, 8443), database_port=5000,
+                     dns_namespace="kube-system", metrics_namespace="coder-observability", metrics_port=2112):
     """The CVA's flows into and out of the Coder namespace, and nothing else.
 
-    Ingress to coderd (port `coder_port`) from anywhere: users arrive through the load
-    balancer, and workspaces in other namespaces connect to coderd. Egress from the
+    Ingress to coderd (``coder_ports``: the chart serves HTTP on 8080 and, with TLS, HTTPS on
+    8443 behind Service port 443) from anywhere: users arrive through the load balancer, and
+    workspaces in other namespaces connect to coderd. Ingress to every pod's metrics port
+    (``metrics_port``: coderd, provisioners, proxies) from ``metrics_namespace`` (Prometheus of
+    the observability bundle). Egress from the
     namespace: DNS, the database endpoint, the Kubernetes API on the control plane hosts
     (`api_cidrs`, for the provisioners), `egress_cidrs` over HTTPS (git and package
     mirrors), and the namespace's own pods (coderd replicas mesh). Everything else into and
@@ -138,7 +183,7 @@ def network_policies(namespace, database_cidrs, api_cidrs, egress_cidrs=None, co
     rules = [
         {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": dns_namespace}}}],
          "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
-        {"to": [{"ipBlock": {"cidr": cidr}} for cidr in database], "ports": [{"protocol": "TCP", "port": database_port}]},
+        {"to": [{"ipBlock": {"cidr": cidr}} for cidr in database], "ports": [{"protocol": "TCP", "port": int(database_port)}]},
         {"to": [{"ipBlock": {"cidr": cidr}} for cidr in api], "ports": [{"protocol": "TCP", "port": 6443}]},
     ]
     if egress:
@@ -149,7 +194,13 @@ def network_policies(namespace, database_cidrs, api_cidrs, egress_cidrs=None, co
         policy("coderd-ingress", {
             "podSelector": {"matchLabels": {"app.kubernetes.io/name": "coder"}},
             "policyTypes": ["Ingress"],
-            "ingress": [{"ports": [{"protocol": "TCP", "port": coder_port}]}],
+            "ingress": [{"ports": [{"protocol": "TCP", "port": int(port)} for port in coder_ports]}],
+        }),
+        policy("metrics-ingress", {
+            "podSelector": {},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": metrics_namespace}}}],
+                         "ports": [{"protocol": "TCP", "port": int(metrics_port)}]}],
         }),
         policy("coder-egress", {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules}),
     ]
@@ -178,6 +229,46 @@ def calico_with_pod_cidr(documents, pod_cidr):
     if not found:
         raise ManifestError("the Calico manifest has no calico-node DaemonSet with a calico-node container; "
                             "is cni_calico_manifest_url the calico.yaml manifest?")
+    return result
+
+
+# Taints a node of this collection may carry: kubeadm's on control planes, ours on every pool.
+CONTROL_PLANE_TAINT = "node-role.kubernetes.io/control-plane"
+POOL_TAINT = "onprem.coder/pool"
+METALLB_TOLERATIONS = [{"key": CONTROL_PLANE_TAINT, "operator": "Exists", "effect": "NoSchedule"},
+                       {"key": POOL_TAINT, "operator": "Exists", "effect": "NoSchedule"}]
+
+
+def metallb_with_tolerations(documents):
+    """MetalLB's upstream manifest with its controller and speaker tolerating every node taint here.
+
+    Every worker carries an ``onprem.coder/pool=<pool>:NoSchedule`` taint and control planes keep
+    kubeadm's: the upstream controller tolerates neither (it would stay Pending) and the speaker
+    only the control-plane one. In L2 mode with ``externalTrafficPolicy: Local`` a LoadBalancer
+    address is announced only by a speaker on a node that runs one of its endpoints (coderd on
+    the coder pool), so the speaker must run on every node.
+    """
+    patched = set()
+    result = []
+    for document in documents:
+        if not document:
+            continue
+        name = document.get("metadata", {}).get("name")
+        if (document.get("kind"), name) in (("Deployment", "controller"), ("DaemonSet", "speaker")):
+            spec = document["spec"]["template"]["spec"]
+            tolerations = list(spec.get("tolerations") or [])
+            for wanted in METALLB_TOLERATIONS:
+                if not any(item.get("key") == wanted["key"] and item.get("operator") == "Exists"
+                           and item.get("effect") in (None, wanted["effect"]) for item in tolerations):
+                    tolerations.append(dict(wanted))
+            spec["tolerations"] = tolerations
+            patched.add(name)
+        result.append(document)
+    if patched != {"controller", "speaker"}:
+        raise ManifestError("the MetalLB manifest has no %s; is metallb_manifest_url the metallb-native.yaml manifest?"
+                            % " and no ".join(sorted({"controller Deployment", "speaker DaemonSet"}
+                                                     - {"controller Deployment" if "controller" in patched else "",
+                                                        "speaker DaemonSet" if "speaker" in patched else ""})))
     return result
 
 

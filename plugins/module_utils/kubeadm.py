@@ -96,7 +96,7 @@ def kubeadm_documents(node_name, node_address, role, version, endpoint, control_
                       pod_cidr, service_cidr, cluster_name="coder", cri_socket="unix:///run/containerd/containerd.sock",
                       taints=None, extra_sans=None, init_overrides=None, cluster_overrides=None,
                       join_overrides=None, kubelet_overrides=None, kube_proxy_overrides=None,
-                      join_token="", ca_cert_hash="", certificate_key=""):
+                      join_token="", ca_cert_hash="", certificate_key="", patches_dir="/etc/kubernetes/onprem-coder-patches"):
     """The documents of one node's kubeadm file.
 
     role: 'init' (first control plane), 'control-plane' (joining control plane) or 'worker'.
@@ -104,6 +104,11 @@ def kubeadm_documents(node_name, node_address, role, version, endpoint, control_
     default (the control-plane taint on control planes, none on workers).
     join_token, ca_cert_hash, certificate_key: the secrets of a join (the file holding them is
     written 0600 and never printed).
+
+    ``kubeadm join`` reads only the JoinConfiguration of its file: a joining node's
+    KubeletConfiguration comes from the cluster (what init wrote), and this node's
+    ``kubelet_overrides`` reach it as a patch (``kubelet_patch``, written to ``patches_dir``,
+    which the JoinConfiguration names).
     """
     if role not in ("init", "control-plane", "worker"):
         raise KubeadmError("role %r: expected init, control-plane or worker" % (role,))
@@ -149,16 +154,13 @@ def kubeadm_documents(node_name, node_address, role, version, endpoint, control_
         if role == "control-plane":
             join["controlPlane"] = {"localAPIEndpoint": {"advertiseAddress": node_address, "bindPort": 6443},
                                     "certificateKey": certificate_key}
+        if kubelet_overrides:
+            join["patches"] = {"directory": patches_dir}
         documents.append(merge(join, join_overrides))
-    if role != "worker":
-        documents.append(merge(cluster_configuration(version, host, port, control_plane_addresses, pod_cidr,
-                                                     service_cidr, cluster_name, extra_sans), cluster_overrides))
-    documents.append(merge({
-        "apiVersion": KUBELET_API, "kind": "KubeletConfiguration",
-        "cgroupDriver": "systemd",
-        "serverTLSBootstrap": False,
-        "rotateCertificates": True,
-    }, kubelet_overrides))
+        return [_listify_args(document) for document in documents]
+    documents.append(merge(cluster_configuration(version, host, port, control_plane_addresses, pod_cidr,
+                                                 service_cidr, cluster_name, extra_sans), cluster_overrides))
+    documents.append(merge(dict(KUBELET_BASE), kubelet_overrides))
     if role == "init":
         documents.append(merge({
             "apiVersion": KUBE_PROXY_API, "kind": "KubeProxyConfiguration",
@@ -166,6 +168,19 @@ def kubeadm_documents(node_name, node_address, role, version, endpoint, control_
             "clusterCIDR": str(pod_cidr),
         }, kube_proxy_overrides))
     return [_listify_args(document) for document in documents]
+
+
+# The cluster's KubeletConfiguration, written by init into the kubelet-config ConfigMap that
+# every joining node takes.
+KUBELET_BASE = {"apiVersion": KUBELET_API, "kind": "KubeletConfiguration", "cgroupDriver": "systemd",
+                "serverTLSBootstrap": False, "rotateCertificates": True}
+# kubeadm's name for a patch of the KubeletConfiguration (target kubeletconfiguration, strategic).
+KUBELET_PATCH_FILE = "kubeletconfiguration+strategic.yaml"
+
+
+def kubelet_patch(kubelet_overrides):
+    """This node's KubeletConfiguration overrides as the patch kubeadm join applies (patches_dir)."""
+    return _listify_args(merge({"apiVersion": KUBELET_API, "kind": "KubeletConfiguration"}, kubelet_overrides))
 
 
 def cluster_configuration(version, host, port, control_plane_addresses, pod_cidr, service_cidr, cluster_name,

@@ -17,7 +17,7 @@ description:
     entry for O(key) in the lock file O(lock_file), a JSON map of key to C(sha256:<hex>).
   - A file seen for the first time is recorded (changed). A different sha256 than the lock's
     fails, naming both, unless O(checksum) pins the new content, which the lock then follows.
-  - Commit the lock file with the rest of C(build/<site>/) - every controller (AWX included)
+  - Commit the lock file (by default C(.checksums.lock.json) beside the inventory) - every controller (AWX included)
     then applies exactly the manifests that were reviewed.
 author:
   - onprem.coder maintainers (@onprem-coder)

@@ -47,3 +47,10 @@ def test_local_storage_and_a_bad_pool_are_refused_before_any_host(tmp_path):
     assert "onprem_coder_storage_driver: 'hostPath' refused: the Coder Validated Architecture asks for a CSI driver" in out
     assert "onprem_coder_loadbalancer_addresses: '10.20.0.220-10.20.0.200' is neither a CIDR nor a first-last range" in out
     assert "UNREACHABLE" not in out
+
+
+def test_bgp_without_peers_is_refused_before_any_host(tmp_path):
+    rc, out = run_kubernetes(tmp_path, {"onprem_coder_loadbalancer_mode": "bgp"})
+    assert rc != 0
+    assert "onprem_coder_loadbalancer_bgp_peers: expected a non-empty list of {address, asn, my_asn} in BGP mode" in out
+    assert "UNREACHABLE" not in out

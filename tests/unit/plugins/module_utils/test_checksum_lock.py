@@ -40,3 +40,30 @@ def test_checksum_forms():
     assert normalise("", "x") is None
     with pytest.raises(ChecksumError, match="metallb_manifest_checksum: 'md5:123' is not a sha256"):
         normalise("md5:123", "metallb_manifest_checksum")
+
+
+def test_the_published_default_pins_match_the_upstream_release_files():
+    import hashlib
+    import os
+    import yaml
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..")
+    upstream = os.path.join(root, "..", "shared", "upstream")
+    if not os.path.isdir(upstream):
+        pytest.skip("../shared/upstream (the exact release manifests) is not on this machine")
+
+    def defaults(role):
+        with open(os.path.join(root, "roles", role, "defaults", "main.yml")) as handle:
+            return yaml.safe_load(handle)
+
+    def sha(*parts):
+        with open(os.path.join(upstream, *parts), "rb") as handle:
+            return "sha256:" + hashlib.sha256(handle.read()).hexdigest()
+    cni, metallb, storage = defaults("cni"), defaults("metallb"), defaults("storage")
+    assert cni["cni_calico_known_checksums"][cni["cni_calico_version"]] == sha(
+        "calico", cni["cni_calico_version"], "calico.yaml")
+    assert metallb["metallb_known_checksums"][metallb["metallb_version"]] == sha(
+        "metallb", metallb["metallb_version"], "metallb-native.yaml")
+    pins = storage["storage_nfs_csi_known_checksums"][storage["storage_nfs_csi_version"]]
+    assert len(pins) == 4
+    for name, pin in pins.items():
+        assert pin == sha("csi-driver-nfs", storage["storage_nfs_csi_version"], name), name

@@ -11,6 +11,7 @@ import json
 import os
 
 import pytest
+import yaml
 
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values import (
     ValuesError, coder_values, database_url, metrics_service, pdb, provisioner_values, proxy_values, secret)
@@ -102,6 +103,13 @@ def test_provisioners_follow_the_plan_and_pool():
     jsonschema.validate(gpu, SCHEMA)
     assert gpu["coder"]["replicaCount"] == 4 and gpu["nameOverride"] == "coder-provisioner-gpu"
     assert gpu["provisionerDaemon"]["keySecretName"] == "coder-provisioner-key-gpu"
+    # two pools in one namespace: the second's ServiceAccount, Role and RoleBinding have their own names
+    assert gpu["coder"]["serviceAccount"] == {"name": "coder-provisioner-gpu"}
+    assert "serviceAccount" not in values["coder"]       # the first keeps the chart's coder-provisioner
+    for each in (values, gpu):
+        assert each["coder"]["podAnnotations"] == {"prometheus.io/scrape": "true", "prometheus.io/port": "2112"}
+    # `coder provisioner start` has no telemetry option: air-gapped changes nothing here
+    assert provisioner_values(PLAN_3K, {"version": "2.34.0", "airgapped": True}) == values
     with pytest.raises(ValuesError, match="at least 600"):
         provisioner_values(PLAN_3K, {"version": "2.34.0", "termination_grace_seconds": 60})
 
@@ -116,6 +124,16 @@ def test_proxy_values_per_region():
     variables = env(values)
     assert variables["CODER_PRIMARY_ACCESS_URL"] == "https://coder.example.com"
     assert variables["CODER_PROXY_SESSION_TOKEN"]["secretKeyRef"]["key"] == "token"
+    # replicas spread by their own release, no workspace RBAC, scraped, and no pool label that
+    # nothing puts on a region's nodes
+    term = values["coder"]["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]
+    assert term["podAffinityTerm"]["labelSelector"]["matchLabels"] == {"app.kubernetes.io/instance": "coder-proxy"}
+    assert values["coder"]["serviceAccount"] == {"workspacePerms": False, "enableDeployments": False}
+    assert values["coder"]["podAnnotations"]["prometheus.io/scrape"] == "true"
+    assert "nodeSelector" not in values["coder"] and "tolerations" not in values["coder"]
+    pinned = proxy_values(PLAN_3K, "eu-west", {"version": "2.34.0", "access_url": "https://eu.coder.example.com",
+                                               "primary_access_url": "https://coder.example.com", "pool": "edge"})
+    assert pinned["coder"]["nodeSelector"] == {"onprem.coder/pool": "edge"}
     with pytest.raises(ValuesError, match="no region 'mars'"):
         proxy_values(PLAN_3K, "mars", {"version": "2.34.0"})
 
@@ -134,3 +152,47 @@ def test_the_schema_catches_a_mistake():
     values["coder"]["replicas"] = 3
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(values, SCHEMA)
+
+
+CLI = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "..", "shared", "upstream", "coder-cli")
+
+
+def options(*names):
+    found = set()
+    for name in names + ("env_global.txt",):
+        with open(os.path.join(CLI, name)) as handle:
+            found.update(line.strip() for line in handle if line.strip() and not line.startswith("#"))
+    return found
+
+
+def test_every_environment_variable_is_an_option_of_the_command_that_reads_it():
+    if not os.path.isdir(CLI):
+        pytest.skip("../shared/upstream/coder-cli (the option names of each coder command) is not on this machine")
+    coderd = coder_values(PLAN_3K, dict(BASE, airgapped=True, support_links=[{"name": "x", "target": "https://x"}]))
+    provisioner = provisioner_values(PLAN_3K, {"version": "2.34.0", "airgapped": True})
+    proxy = proxy_values(PLAN_3K, "eu-west", {"version": "2.34.0", "access_url": "https://eu.coder.example.com",
+                                              "primary_access_url": "https://coder.example.com",
+                                              "wildcard_access_url": "*.eu.coder.example.com"})
+    for values, command in ((coderd, "env_server.txt"), (provisioner, "env_provisioner.txt"), (proxy, "env_wsproxy.txt")):
+        unknown = sorted(set(env(values)) - options(command))
+        assert unknown == [], "%s: not options of the command (%s)" % (unknown, command)
+
+
+def test_the_postgres_exporter_checks_the_database_with_the_site_ca():
+    from ansible_collections.onprem.coder.plugins.module_utils.coder_values import observability_values
+    values = observability_values({"host": "10.0.3.100", "port": 5000, "database": "coder", "user": "coder"},
+                                  {"coder_namespace": "coder"})
+    postgres = values["global"]["postgres"]
+    assert postgres["sslmode"] == "verify-full"
+    mount = postgres["volumeMounts"][0]
+    assert postgres["sslrootcert"] == mount["mountPath"] + "/ca.crt"
+    assert postgres["volumes"][0]["secret"]["secretName"] == "coder-observability-postgres-ca"
+    assert postgres["volumes"][0]["name"] == mount["name"]
+    assert postgres["mountSecret"] == "coder-observability-postgres"
+    upstream = os.path.join(os.path.dirname(CLI), "coder-observability", "0.6.2", "values.yaml")
+    if os.path.exists(upstream):
+        with open(upstream) as handle:
+            chart = yaml.safe_load(handle)
+        # every key we set exists in the pinned chart's values
+        assert set(postgres) <= set(chart["global"]["postgres"]), set(postgres) - set(chart["global"]["postgres"])
+        assert set(values["global"]["coder"]) <= set(chart["global"]["coder"])

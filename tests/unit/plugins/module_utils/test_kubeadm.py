@@ -64,15 +64,29 @@ def test_single_control_plane_needs_no_endpoint():
 
 def test_joining_control_plane_and_worker():
     joining = docs(role="control-plane", node_name="cp2", node_address="10.0.0.12")
-    assert sorted(joining) == ["ClusterConfiguration", "JoinConfiguration", "KubeletConfiguration"]
+    # kubeadm join reads only the JoinConfiguration: nothing else goes into a join file
+    assert sorted(joining) == ["JoinConfiguration"]
+    assert "patches" not in joining["JoinConfiguration"]
     join = joining["JoinConfiguration"]
     assert join["discovery"]["bootstrapToken"]["apiServerEndpoint"] == "10.0.0.10:6443"
     assert join["controlPlane"]["localAPIEndpoint"]["advertiseAddress"] == "10.0.0.12"
     worker = docs(role="worker", node_name="ws1", node_address="10.0.1.5",
                   taints=[{"key": "onprem.coder/pool", "value": "workspace", "effect": "NoSchedule"}])
-    assert sorted(worker) == ["JoinConfiguration", "KubeletConfiguration"]
+    assert sorted(worker) == ["JoinConfiguration"]
     assert "controlPlane" not in worker["JoinConfiguration"]
     assert worker["JoinConfiguration"]["nodeRegistration"]["taints"][0]["value"] == "workspace"
+
+
+def test_a_joining_nodes_kubelet_overrides_reach_it_as_a_kubeadm_patch():
+    from ansible_collections.onprem.coder.plugins.module_utils.kubeadm import KUBELET_PATCH_FILE, kubelet_patch
+    worker = docs(role="worker", node_name="ws1", node_address="10.0.1.5", kubelet_overrides={"maxPods": 250},
+                  patches_dir="/etc/kubernetes/patches")
+    assert sorted(worker) == ["JoinConfiguration"]
+    assert worker["JoinConfiguration"]["patches"] == {"directory": "/etc/kubernetes/patches"}
+    assert kubelet_patch({"maxPods": 250}) == {"apiVersion": "kubelet.config.k8s.io/v1beta1",
+                                               "kind": "KubeletConfiguration", "maxPods": 250}
+    # kubeadm's patch file name: target kubeletconfiguration, strategic merge
+    assert KUBELET_PATCH_FILE == "kubeletconfiguration+strategic.yaml"
 
 
 def test_bad_input_names_the_variable():
