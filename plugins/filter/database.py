@@ -9,6 +9,9 @@ __metaclass__ = type
 
 from ansible_collections.onprem.coder.plugins.module_utils.database_checks import (
     database_cert_sans, database_host_packages, dcs_patch, inventory_errors, pg_hba, pgbackrest_pg_hosts)
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.onprem.coder.plugins.module_utils.etcd import EtcdError, move_leader_target
 from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import differing_parameters, unloaded_parameters
 from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_plan
 
@@ -51,6 +54,14 @@ def pg_parameters_unloaded(rows, desired):
     return unloaded_parameters(rows, desired)
 
 
+def etcd_move_leader_target(endpoint_status, member_list):
+    """The member (hex id) to hand etcd's leadership to before this member restarts, or ''."""
+    try:
+        return move_leader_target(endpoint_status, member_list)
+    except EtcdError as exc:
+        raise AnsibleFilterError(str(exc))
+
+
 def patroni_pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, replication_user, rewind_user,
                    coder_database, coder_user):
     return pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, replication_user, rewind_user,
@@ -86,6 +97,7 @@ class FilterModule(object):
             "patroni_pg_hba": patroni_pg_hba,
             "pg_parameters_differing": pg_parameters_differing,
             "pg_parameters_unloaded": pg_parameters_unloaded,
+            "etcd_move_leader_target": etcd_move_leader_target,
             "pgbackrest_pg_hosts": pgbackrest_pg_hosts,
             "pgbackrest_restore_plan": pgbackrest_restore_plan,
             "restore_target_error": restore_target_error,

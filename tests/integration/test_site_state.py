@@ -12,11 +12,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import shutil
 import subprocess
 import threading
 import time
+import urllib.request
 
 import psycopg2
 import pytest
@@ -169,6 +171,18 @@ def common_names(pem, field):
     return names
 
 
+def patroni_leader():
+    """The leader's name from any member's /cluster (for the report)."""
+    for host in ("10.89.60.11", "10.89.60.12", "10.89.60.13"):
+        try:
+            with urllib.request.urlopen("http://%s:8008/cluster" % host, timeout=3) as response:
+                members = json.load(response)["members"]
+            return [m["name"] for m in members if m["role"] == "leader"]
+        except (OSError, ValueError):
+            continue
+    return []
+
+
 def test_the_ca_rotates_under_writes_and_a_second_run_changes_nothing(deployed):
     ca_file = os.path.join(ROOT, "inventories", "lab", ".output", "pki", "ca.crt")
     writer = Writer(ca_file)
@@ -177,6 +191,7 @@ def test_the_ca_rotates_under_writes_and_a_second_run_changes_nothing(deployed):
         cur.execute("TRUNCATE rotation_probe")
     old_ca = host_file(CA_HOST, CA_DIR + "/ca.crt")
     label = "test-%d" % int(time.time())
+    leader_before = patroni_leader()
     writer.start()
     started = time.time()
     try:
@@ -197,8 +212,9 @@ def test_the_ca_rotates_under_writes_and_a_second_run_changes_nothing(deployed):
         stored = set(row[0] for row in cur.fetchall())
     lost = [row for row in writer.acknowledged if row not in stored]
     gaps = [b - a for a, b in zip([started] + writer.times, writer.times + [time.time()])]
-    print("rotation %.0f s; %d rows acknowledged, %d lost; longest pause between writes %.1f s; %d failed attempts %s"
-          % (rotation_seconds, len(writer.acknowledged), len(lost), max(gaps), len(writer.errors), writer.errors[:3]))
+    print("rotation %.0f s; %d rows acknowledged, %d lost; longest pause between writes %.1f s; %d failed attempts %s; "
+          "leader %s -> %s" % (rotation_seconds, len(writer.acknowledged), len(lost), max(gaps), len(writer.errors),
+                               writer.errors[:3], leader_before, patroni_leader()))
     assert len(writer.acknowledged) > 100, writer.errors[:5]
     assert lost == []
     assert max(gaps) < 30, "writes stopped for %.1f s during the rotation" % max(gaps)
