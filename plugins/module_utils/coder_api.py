@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.coder contributors
 # Apache License 2.0 (see LICENSE)
-"""A small client for Coder's REST API (the calls in ../shared/reference/coder.md, section 6).
+"""A small client for Coder's REST API (the documented /api/v2 calls the Coder modules make).
 
 Built on ansible.module_utils.urls (CA-aware), retries with backoff on connection errors and
 502/503/504, and errors that name the call and say what the status means. Tokens are sent in

@@ -6,7 +6,7 @@
 Plain dicts, written to <output dir>/helm/<release>.yaml by the coder phase and passed to
 Helm exactly as written, so users can commit and review them. Every figure comes from the
 plan (replicas, requests = limits); placement from the node pools; the environment follows
-Coder's documentation (chart values in ../shared/reference/coder.md, section 3). Objects the
+Coder's documentation of the chart values (docs/coder.md lists each). Objects the
 collection adds (Secrets, PodDisruptionBudget, metrics Service) are built here too and
 validated against the Kubernetes schemas in the tests. No Ansible imports.
 """
