@@ -9,8 +9,6 @@ __metaclass__ = type
 
 from ansible_collections.onprem.coder.plugins.module_utils.database_checks import (
     database_cert_sans, database_host_packages, dcs_patch, inventory_errors, pg_hba, pgbackrest_pg_hosts)
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.onprem.coder.plugins.module_utils.etcd import EtcdError, move_leader_target
 from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import differing_parameters, unloaded_parameters
 from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_plan
@@ -59,6 +57,8 @@ def etcd_move_leader_target(endpoint_status, member_list):
     try:
         return move_leader_target(endpoint_status, member_list)
     except EtcdError as exc:
+        # imported here: the unit tests of module_utils import this file without ansible
+        from ansible.errors import AnsibleFilterError
         raise AnsibleFilterError(str(exc))
 
 
