@@ -337,6 +337,19 @@ def topology_ok():
     return members if sorted(m["role"] for m in members) == ["leader", "replica", "sync_standby"] else None
 
 
+def topology_settled():
+    """The members once the roles are right and every replica streams less than 1 MB behind."""
+    members = topology_ok()
+    if not members:
+        return None
+    for member in members:
+        if member["role"] != "leader":
+            lag = member.get("lag", 0)
+            if member.get("state") not in ("streaming", "running") or not isinstance(lag, int) or lag >= 1024 * 1024:
+                return None
+    return members
+
+
 def save_report():
     if REPORT:
         previous = {}
@@ -358,8 +371,9 @@ def running_members():
 
 
 def day2_start(path):
-    # right after a restore the cluster may still be electing: wait for it, with a deadline
-    wait_for(topology_ok, 120, "a leader, a sync standby and a replica before the change")
+    # right after a restore the cluster may still be electing, and replicas catching up: wait
+    # for both, with a deadline, then check (and print) the settled topology
+    wait_for(topology_settled, 180, "a leader, a sync standby and a replica less than 1 MB behind before the change")
     members = topology()
     leader = [m["name"] for m in members if m["role"] == "leader"][0]
     samples = path + ".samples"

@@ -9,6 +9,7 @@ __metaclass__ = type
 
 from ansible_collections.onprem.coder.plugins.module_utils.database_checks import (
     database_cert_sans, database_host_packages, dcs_patch, inventory_errors, pg_hba, pgbackrest_pg_hosts)
+from ansible_collections.onprem.coder.plugins.module_utils.latency import table as latency_table, verdict as latency_verdict
 from ansible_collections.onprem.coder.plugins.module_utils.etcd import EtcdError, move_leader_target
 from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import differing_parameters, unloaded_parameters
 from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_plan
@@ -62,6 +63,24 @@ def etcd_move_leader_target(endpoint_status, member_list):
         raise AnsibleFilterError(str(exc))
 
 
+def database_latency_targets(endpoint, groups, host_vars, fallback_port=22):
+    """host:port addresses to time from a Coder host: the endpoint, then the HAProxy hosts on ``fallback_port``."""
+    targets = []
+    if endpoint and endpoint.get("host"):
+        targets.append("%s:%s" % (endpoint["host"], endpoint.get("port") or 5000))
+    for host in list(groups.get("loadbalancers") or []) or list(groups.get("postgres") or []):
+        values = host_vars.get(host, {}) if hasattr(host_vars, "get") else {}
+        address = values.get("onprem_coder_address") or values.get("ansible_host") or host
+        targets.append("%s:%s" % (address, fallback_port))
+    return targets
+
+
+def database_latency_report(results, limit_ms):
+    """{table, problems} from {host: tcp_latency result}."""
+    rows, problems = latency_verdict(dict((host, result or {}) for host, result in (results or {}).items()), limit_ms)
+    return {"table": latency_table(rows), "problems": problems}
+
+
 def patroni_pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, replication_user, rewind_user,
                    coder_database, coder_user):
     return pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, replication_user, rewind_user,
@@ -98,6 +117,8 @@ class FilterModule(object):
             "pg_parameters_differing": pg_parameters_differing,
             "pg_parameters_unloaded": pg_parameters_unloaded,
             "etcd_move_leader_target": etcd_move_leader_target,
+            "database_latency_targets": database_latency_targets,
+            "database_latency_report": database_latency_report,
             "pgbackrest_pg_hosts": pgbackrest_pg_hosts,
             "pgbackrest_restore_plan": pgbackrest_restore_plan,
             "restore_target_error": restore_target_error,

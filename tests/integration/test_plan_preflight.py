@@ -78,3 +78,17 @@ def test_preflight_on_the_lab_relaxed_passes_and_warns(lab, tmp_path):
     assert rc == 0, out[-3000:]
     assert "onprem_coder_enforce_sizing is false: going on" in out
     assert "Hostnames and machine ids are unique" in out
+    # database latency from the Coder pool, measured for real: to the VIP once the database
+    # runs, to the database hosts before (a first run)
+    assert "Database latency (limit 10 ms, 10 connections each):" in out
+    assert re.search(r"lab-coder1\s+10\.89\.60\.(100:5000|1[123]:22)\s+\d+\.\d+\s+\d+\.\d+\s+ok", out), out[-3000:]
+
+
+def test_database_latency_above_a_lowered_limit_stops_preflight(lab, tmp_path):
+    settings = {"onprem_coder_enforce_sizing": False, "onprem_coder_enforce_database_latency": True,
+                "onprem_coder_database_latency_limit_ms": 0.0001}
+    rc, out = playbook("-i", lab, "playbooks/preflight.yml", "-e", json.dumps(settings),
+                       "-e", "onprem_coder_output_dir=%s" % tmp_path)
+    assert rc != 0
+    assert "Database latency above the limit:" in out
+    assert re.search(r"lab-coder1: median \d+\.\d+ ms to 10\.89\.60\.\S+ \(worst \d+\.\d+ ms\), expected at most 0\.0001 ms", out)

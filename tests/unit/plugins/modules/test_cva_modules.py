@@ -78,3 +78,25 @@ def test_checksum_lock_records_holds_and_refuses(tmp_path, capsys):
     refused = run(checksum_lock, args, capsys)
     assert refused["failed"] is True and "when it was first fetched" in refused["msg"]
     assert json.loads(lock.read_text()) == {"https://example.invalid/calico.yaml": first["sha256"]}
+
+
+def test_tcp_latency_measures_the_first_address_that_answers(capsys):
+    import socket
+    from ansible_collections.onprem.coder.plugins.modules import tcp_latency
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    port = server.getsockname()[1]
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    free = closed.getsockname()[1]
+    closed.close()       # nothing listens there: refused at once
+    try:
+        result = run(tcp_latency, {"targets": ["127.0.0.1:%d" % free, "127.0.0.1:%d" % port], "probes": 3}, capsys)
+    finally:
+        server.close()
+    assert result["changed"] is False
+    assert result["target"] == "127.0.0.1:%d" % port and len(result["samples_ms"]) == 3
+    assert result["tried"][0]["target"] == "127.0.0.1:%d" % free and result["tried"][0]["error"]
+    bad = run(tcp_latency, {"targets": ["no-port"]}, capsys)
+    assert bad["failed"] and "expected host:port" in bad["msg"]
