@@ -14,6 +14,7 @@ LAB_INVENTORY ?= inventories/lab
 SYSTEM_PACKAGES := podman runc debootstrap python3-venv git tar uidmap
 STAMP_SYSTEM := build/.system-ready
 STAMP_VENV := $(VENV)/.requirements-installed
+HELM := $(BIN)/helm
 
 .PHONY: help setup demo test lint sanity units molecule lab-up lab-down image clean bench
 
@@ -46,6 +47,11 @@ $(STAMP_VENV): requirements.txt | $(STAMP_SYSTEM)
 image: setup
 	@bash tests/lab/build-image.sh
 
+# helm for the render play's tests (helm template needs no cluster); pinned, checked.
+$(HELM): tests/get_helm.py | $(STAMP_VENV)
+	@$(BIN)/python tests/get_helm.py $(BIN)
+	@touch $@
+
 lab-up: image
 	@ansible-playbook -i $(LAB_INVENTORY) tests/lab/lab.yml
 
@@ -67,21 +73,23 @@ units: setup
 	bash tests/ansible-test.sh units
 	pytest tests/unit
 
-molecule: image
+molecule: image $(HELM)
 	pytest tests/integration
 
 # The whole suite; pytest runs the unit tests and every Molecule scenario last, so its
 # summary line counts them all.
-test: image
+test: image $(HELM)
 	ansible-lint --profile production
 	bash tests/ansible-test.sh sanity
 	bash tests/ansible-test.sh units
 	pytest tests
 
-# Wall times the issues ask for (tests/bench/bench.py): plan.yml on the 3k sample, then
-# site.yml and each phase again on the lab (started if needed; make demo deploys it first).
-bench: lab-up
+# Wall times the issues ask for (tests/bench/bench.py): plan.yml and the render play's cluster
+# model on the 3k sample, then site.yml and each phase again on the lab (started if needed;
+# make demo deploys it first).
+bench: lab-up $(HELM)
 	python tests/bench/bench.py plan
+	python tests/bench/bench.py model
 	python tests/bench/bench.py lab
 
 clean: lab-down

@@ -68,9 +68,19 @@ def helm_values_errors(values, schema):
             for error in sorted(validator.iter_errors(values), key=lambda e: list(e.absolute_path))]
 
 
+def helm_release(cluster, spec):
+    """One release of a per-region chart: ``spec`` with its cluster, and ``{cluster}`` in the
+    values file's path filled in."""
+    release = dict(spec)
+    release["cluster"] = str(cluster)
+    release["values_file"] = str(spec.get("values_file", "")).replace("{cluster}", str(cluster))
+    return release
+
+
 class FilterModule(object):
     def filters(self):
         return {
+            "helm_release": helm_release,
             "coder_upgrade_plan": coder_upgrade_plan,
             "coder_helm_values": coder_helm_values,
             "coder_provisioner_helm_values": coder_provisioner_helm_values,

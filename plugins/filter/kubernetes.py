@@ -12,7 +12,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.onprem.coder.plugins.module_utils.k8s_upgrade import (
     UpgradeError, check_versions, kubelet_versions, plan, playbook_view)
 from ansible_collections.onprem.coder.plugins.module_utils.kubeadm import (
-    KUBELET_PATCH_FILE, KubeadmError, inventory_errors, kubeadm_documents, kubelet_patch, static_pod_changes)
+    KUBELET_PATCH_FILE, POOL_GROUPS, KubeadmError, inventory_errors, kubeadm_documents, kubelet_patch, static_pod_changes)
 from ansible_collections.onprem.coder.plugins.module_utils.k8s_manifests import (
     ManifestError, calico_with_pod_cidr, containerd_hosts, metallb_pool, metallb_with_tolerations, network_policies, refused_storage_classes, storage_class)
 from ansible_collections.onprem.coder.plugins.module_utils.containerd import advice as containerd_version_advice
@@ -128,9 +128,18 @@ def k8s_calico(documents, pod_cidr):
     return _manifest(calico_with_pod_cidr, list(documents), pod_cidr)
 
 
+def node_pool(host, groups):
+    """The pool a host's node belongs to (coder, provisioner, workspace), or '' (a control plane only)."""
+    for group in POOL_GROUPS:
+        if host in (groups.get(group) or []):
+            return group.replace("_nodes", "")
+    return ""
+
+
 class FilterModule(object):
     def filters(self):
         return {
+            "node_pool": node_pool,
             "kubeadm_config": kubeadm_config,
             "to_toml": toml,
             "kubernetes_inventory_errors": kubernetes_inventory_errors,

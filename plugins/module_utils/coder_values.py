@@ -23,6 +23,7 @@ except ImportError:  # Python 2 (sanity only)
     from urllib import quote  # type: ignore
 
 from ansible_collections.onprem.coder.plugins.module_utils.dicts import merge
+from ansible_collections.onprem.coder.plugins.module_utils.k8s_manifests import CODERD, PROVISIONER
 
 POOL_KEY = "onprem.coder/pool"
 # The chart sets these itself; setting them too breaks it or is ignored.
@@ -119,6 +120,8 @@ def coder_values(plan, settings):
             "labelSelector": {"matchLabels": {"app.kubernetes.io/instance": s.get("release", "coder")}},
             "topologyKey": "kubernetes.io/hostname"}]}},
         "podAnnotations": dict(SCRAPE_ANNOTATIONS),
+        # what the NetworkPolicies select coderd by (database and API egress)
+        "podLabels": dict(CODERD),
         "service": service,
     }
     if s.get("image_pull_secrets"):
@@ -162,6 +165,13 @@ def provisioner_values(plan, settings):
     pool = "coder" if prov.get("share_coderd_nodes") else "provisioner"
     selector, tolerations = _pool_placement(pool)
     grace = int(s.get("termination_grace_seconds", 1800))
+    # The plan's replicas are the site's concurrent builds, on nodes sized for them: a pool
+    # without its own count takes what the pools with one leave.
+    replicas = int(s.get("replicas") or 0) or int(prov["replicas"]) - int(s.get("other_pools_replicas") or 0)
+    if replicas < 1:
+        raise ValuesError("onprem_coder_provisioner_pools: the other pools' %d replicas take all of the plan's %d "
+                          "concurrent builds; give the first pool its own replicas or raise onprem_coder_concurrent_builds"
+                          % (int(s.get("other_pools_replicas") or 0), int(prov["replicas"])))
     if grace < 600:
         raise ValuesError("coder_provisioner_termination_grace_seconds: %d, expected at least 600 (above the longest "
                           "build)" % grace)
@@ -169,7 +179,7 @@ def provisioner_values(plan, settings):
         "coder": {
             "image": {"repo": s.get("image_repo", "ghcr.io/coder/coder"), "tag": "v%s" % s["version"],
                       "pullPolicy": "IfNotPresent"},
-            "replicaCount": int(s.get("replicas") or prov["replicas"]),
+            "replicaCount": replicas,
             "resources": {"requests": dict(prov["requests"]), "limits": dict(prov["limits"])},
             "env": _env([("CODER_URL", s.get("coder_url", "http://coder.%s.svc.cluster.local" % s.get("namespace", "coder"))),
                          ("CODER_PROMETHEUS_ENABLE", "true")]),
@@ -177,6 +187,8 @@ def provisioner_values(plan, settings):
             "tolerations": tolerations,
             # the observability bundle's collector keeps only annotated pods
             "podAnnotations": dict(SCRAPE_ANNOTATIONS),
+            # what the NetworkPolicies select provisioners by (API egress), whatever the pool
+            "podLabels": dict(PROVISIONER),
         },
         "provisionerDaemon": {"keySecretName": s.get("key_secret", "coder-provisioner-key"), "keySecretKey": "key",
                               "terminationGracePeriodSeconds": grace},

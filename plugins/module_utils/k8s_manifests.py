@@ -28,6 +28,13 @@ class ManifestError(ValueError):
     pass
 
 
+# The pod label our values give Coder's workloads, which the NetworkPolicies select on: the
+# charts name provisioner pods after each pool's release, so their own labels differ by pool.
+COMPONENT_LABEL = "onprem.coder/component"
+CODERD = {COMPONENT_LABEL: "coderd"}
+PROVISIONER = {COMPONENT_LABEL: "provisioner"}
+
+
 def storage_class(driver, settings, name="onprem-coder-workspaces", default=True, reclaim_policy="Delete"):
     """The workspace StorageClass for `nfs` (NFS CSI) or `cephfs` (Ceph CSI), or a refusal."""
     settings = dict(settings or {})
@@ -158,14 +165,15 @@ def network_policies(namespace, database_cidrs, api_cidrs, egress_cidrs=None, co
     """The CVA's flows into and out of the Coder namespace, and nothing else.
 
     Ingress to coderd (``coder_ports``: the chart serves HTTP on 8080 and, with TLS, HTTPS on
-    8443 behind Service port 443) from anywhere: users arrive through the load balancer, and
-    workspaces in other namespaces connect to coderd. Ingress to every pod's metrics port
-    (``metrics_port``: coderd, provisioners, proxies) from ``metrics_namespace`` (Prometheus of
-    the observability bundle). Egress from the
-    namespace: DNS, the database endpoint, the Kubernetes API on the control plane hosts
-    (`api_cidrs`, for the provisioners), `egress_cidrs` over HTTPS (git and package
-    mirrors), and the namespace's own pods (coderd replicas mesh). Everything else into and
-    out of the namespace is denied.
+    8443 behind Service port 443) from anywhere: users and workspace proxies arrive through the
+    load balancer, provisioners and workspaces connect to it. Ingress to every pod's metrics
+    port (``metrics_port``: coderd and provisioners) from ``metrics_namespace`` (Prometheus of
+    the observability bundle). Egress of every pod: DNS, the namespace's own pods (coderd's
+    replicas mesh, provisioners and workspaces reach coderd) and ``egress_cidrs`` over HTTPS
+    (git and package mirrors). Only coderd reaches the database endpoint; only coderd and the
+    provisioners (which create workspaces) reach the Kubernetes API on the control plane hosts
+    (``api_cidrs``). Everything else into and out of the namespace is denied: a workspace
+    reaches neither the database nor the API.
     """
     database = _cidrs("onprem_coder_database_cidrs", database_cidrs)
     if not database:
@@ -183,8 +191,6 @@ def network_policies(namespace, database_cidrs, api_cidrs, egress_cidrs=None, co
     rules = [
         {"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": dns_namespace}}}],
          "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
-        {"to": [{"ipBlock": {"cidr": cidr}} for cidr in database], "ports": [{"protocol": "TCP", "port": int(database_port)}]},
-        {"to": [{"ipBlock": {"cidr": cidr}} for cidr in api], "ports": [{"protocol": "TCP", "port": 6443}]},
     ]
     if egress:
         rules.append({"to": [{"ipBlock": {"cidr": cidr}} for cidr in egress], "ports": [{"protocol": "TCP", "port": 443}]})
@@ -192,7 +198,7 @@ def network_policies(namespace, database_cidrs, api_cidrs, egress_cidrs=None, co
     return [
         policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
         policy("coderd-ingress", {
-            "podSelector": {"matchLabels": {"app.kubernetes.io/name": "coder"}},
+            "podSelector": {"matchLabels": dict(CODERD)},
             "policyTypes": ["Ingress"],
             "ingress": [{"ports": [{"protocol": "TCP", "port": int(port)} for port in coder_ports]}],
         }),
@@ -203,6 +209,18 @@ def network_policies(namespace, database_cidrs, api_cidrs, egress_cidrs=None, co
                          "ports": [{"protocol": "TCP", "port": int(metrics_port)}]}],
         }),
         policy("coder-egress", {"podSelector": {}, "policyTypes": ["Egress"], "egress": rules}),
+        policy("coderd-database-egress", {
+            "podSelector": {"matchLabels": dict(CODERD)},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": cidr}} for cidr in database],
+                        "ports": [{"protocol": "TCP", "port": int(database_port)}]}],
+        }),
+        policy("kubernetes-api-egress", {
+            "podSelector": {"matchExpressions": [{"key": COMPONENT_LABEL, "operator": "In",
+                                                  "values": [CODERD[COMPONENT_LABEL], PROVISIONER[COMPONENT_LABEL]]}]},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": cidr}} for cidr in api], "ports": [{"protocol": "TCP", "port": 6443}]}],
+        }),
     ]
 
 

@@ -289,7 +289,7 @@ def _control_plane_shape(node_count):
 def size(users, concurrent_workspaces=None, concurrent_builds=None, workspace_ratio=WORKSPACE_RATIO,
          build_ratio=BUILD_RATIO, regions=None, workspace_profile=None, workspace_node=None,
          database_encryption=False, ha=True, sizing_basis="validated",
-         provisioners_per_node=PROVISIONERS_PER_NODE, external_provisioners=True):
+         provisioners_per_node=PROVISIONERS_PER_NODE, external_provisioners=True, database_ha=None):
     """Return the deployment plan for ``users`` (see the module's RETURN for the keys)."""
     users = _check_number("users", users, minimum=0, exclusive=True, integer=True)
     workspace_ratio = _check_ratio("workspace_ratio", workspace_ratio)
@@ -307,6 +307,10 @@ def size(users, concurrent_workspaces=None, concurrent_builds=None, workspace_ra
         raise SizingError("database_encryption: got %r, expected true or false" % (database_encryption,))
     if not isinstance(ha, bool):
         raise SizingError("ha: got %r, expected true or false" % (ha,))
+    # the database may keep its three members where coderd and the control plane do not
+    database_ha = ha if database_ha is None else database_ha
+    if not isinstance(database_ha, bool):
+        raise SizingError("database_ha: got %r, expected true or false" % (database_ha,))
     if not isinstance(external_provisioners, bool):
         raise SizingError("external_provisioners: got %r, expected true or false" % (external_provisioners,))
     if sizing_basis not in SIZING_BASES:
@@ -347,7 +351,7 @@ def size(users, concurrent_workspaces=None, concurrent_builds=None, workspace_ra
                         "architectures use external provisioners" % BUILTIN_PROVISIONERS)
 
     proxies = [_proxy(region, warnings) for region in regions]
-    database = _database(users, concurrent_workspaces, tier, factor, replicas, sizing_basis, ha, warnings)
+    database = _database(users, concurrent_workspaces, tier, factor, replicas, sizing_basis, database_ha, warnings)
     workspaces = _workspace_nodes(concurrent_workspaces, profile, node)
 
     # Kubernetes pools: one coderd replica a node (anti-affinity), provisioners packed

@@ -102,6 +102,9 @@ options:
     description: High availability (3 database nodes, 3 control plane nodes, several coderd replicas).
     type: bool
     default: true
+  database_ha:
+    description: Three database nodes (Patroni) even where O(ha) is false; default O(ha).
+    type: bool
   sizing_basis:
     description: V(validated) uses Coder's per-tier tables; V(baseline) the older overview guidance for the database.
     type: str
@@ -205,6 +208,7 @@ def main():
             )),
             database_encryption=dict(type="bool", default=False),
             ha=dict(type="bool", default=True),
+            database_ha=dict(type="bool"),
             sizing_basis=dict(type="str", default="validated", choices=["validated", "baseline"]),
             provisioners_per_node=dict(type="int", default=30),
             external_provisioners=dict(type="bool", default=True),

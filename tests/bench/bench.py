@@ -7,6 +7,9 @@
                                                   (no host needed)
   python tests/bench/bench.py lab [--runs 1]      on a running lab (make lab-up): site.yml, then
                                                   each phase again, with the changed count
+  python tests/bench/bench.py model [--runs 3]    playbooks/render.yml on inventories/sample-3k with
+                                                  the upstream files of ../shared/upstream: the
+                                                  whole play and the cluster model's own time
 Writes build/bench/<name>.json and prints a table. Run from the repository root with the
 virtual environment on PATH (make bench does both).
 """
@@ -56,12 +59,34 @@ def lab(runs):
     return result
 
 
+def model(runs):
+    upstream = os.path.abspath(os.path.join(ROOT, "..", "shared", "upstream"))
+    if not os.path.isdir(upstream):
+        sys.exit("model: ../shared/upstream (the upstream manifests and charts) is not on this machine")
+    sys.path.insert(0, ROOT)
+    from tests.integration.test_cluster_model import settings    # the test's own inputs
+    out = os.path.join(ROOT, "build", "bench", "model-3k")
+    plays, checks = [], []
+    for _run in range(runs):
+        plays.append(timed(["ansible-playbook", "-i", "inventories/sample-3k", "playbooks/render.yml",
+                            "-e", settings(out)])[0])
+        with open(os.path.join(out, "out", "render", "model.json")) as handle:
+            checks.append(json.load(handle)["seconds"])
+    return {"render.yml on sample-3k (s)": {"runs": plays, "median": statistics.median(plays)},
+            "the cluster model's checks on sample-3k (s)": {"runs": checks, "median": statistics.median(checks)}}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", choices=["plan", "lab"])
+    parser.add_argument("what", choices=["plan", "lab", "model"])
     parser.add_argument("--runs", type=int, default=None)
     options = parser.parse_args()
-    result = plan(options.runs or 5) if options.what == "plan" else lab(options.runs or 1)
+    if options.what == "plan":
+        result = plan(options.runs or 5)
+    elif options.what == "model":
+        result = model(options.runs or 3)
+    else:
+        result = lab(options.runs or 1)
     result["machine"] = {"cpus": os.cpu_count(), "when": time.strftime("%Y-%m-%d %H:%M:%S %Z")}
     out_dir = os.path.join(ROOT, "build", "bench")
     if not os.path.isdir(out_dir):

@@ -58,11 +58,11 @@ def test_3k_site_values_files_are_written_install_skipped_and_idempotent(tmp_pat
 def test_a_phase_run_on_its_own_derives_the_database_endpoint_from_the_inventory(tmp_path):
     # `site.yml --tags observability` without the database phase, on a controller that never ran
     # it and from another directory: the values are what a full run writes (the first HAProxy
-    # host, or the VIP when there is one), never an empty database host.
+    # host's inventory address, or the VIP when there is one), never an empty database host.
     settings = {"onprem_coder_output_dir": str(tmp_path / "out"), "onprem_coder_render_only": True}
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    for extra, host in (({}, "lb1.dc1.example.internal"), ({"onprem_coder_database_vip": "10.20.0.100"}, "10.20.0.100")):
+    for extra, host in (({}, "10.20.1.21"), ({"onprem_coder_database_vip": "10.20.0.100"}, "10.20.0.100")):
         rc, out = playbook("-i", os.path.join(ROOT, "inventories", "sample"), os.path.join(ROOT, "playbooks", "observability.yml"),
                            "-e", json.dumps(dict(settings, **extra)), cwd=str(elsewhere))
         assert rc == 0, out[-3000:]

@@ -66,7 +66,7 @@ def test_preflight_on_the_lab_enforced_fails_with_one_table(lab, tmp_path):
     assert rc != 0
     assert "The hosts fall short of the plan" in out
     assert re.search(r"host\s+group\s+item\s+have\s+need", out)
-    assert re.search(r"kube_control_plane\s+hosts\s+1\s+3", out)
+    assert re.search(r"lab-ws1\s+workspace_nodes\s+vcpu\s+\d+\s+16", out)
     assert re.search(r"lab-pg1\s+postgres\s+vcpu", out)
     # one table: the host check failed once, for every host together, not host by host
     assert out.count("fatal: [") == 1

@@ -36,6 +36,7 @@ def test_1k_values_follow_the_plan_and_the_pool():
     jsonschema.validate(values, SCHEMA)
     coder = values["coder"]
     assert coder["replicaCount"] == 3
+    assert coder["podLabels"] == {"onprem.coder/component": "coderd"}     # what the NetworkPolicies select
     assert coder["resources"] == {"requests": {"cpu": "2000m", "memory": "8Gi"}, "limits": {"cpu": "2000m", "memory": "8Gi"}}
     assert coder["nodeSelector"] == {"onprem.coder/pool": "coder"}
     assert coder["tolerations"] == [{"key": "onprem.coder/pool", "operator": "Equal", "value": "coder", "effect": "NoSchedule"}]
@@ -108,6 +109,13 @@ def test_provisioners_follow_the_plan_and_pool():
     assert "serviceAccount" not in values["coder"]       # the first keeps the chart's coder-provisioner
     for each in (values, gpu):
         assert each["coder"]["podAnnotations"] == {"prometheus.io/scrape": "true", "prometheus.io/port": "2112"}
+        # what the NetworkPolicies select every pool's daemons by (their chart labels differ by pool)
+        assert each["coder"]["podLabels"] == {"onprem.coder/component": "provisioner"}
+    # the plan's replicas are the site's concurrent builds: the untagged pool takes what the others leave
+    first = provisioner_values(PLAN_3K, {"version": "2.34.0", "other_pools_replicas": 4})
+    assert first["coder"]["replicaCount"] == 176
+    with pytest.raises(ValuesError, match="the other pools' 180 replicas take all of the plan's 180 concurrent builds"):
+        provisioner_values(PLAN_3K, {"version": "2.34.0", "other_pools_replicas": 180})
     # `coder provisioner start` has no telemetry option: air-gapped changes nothing here
     assert provisioner_values(PLAN_3K, {"version": "2.34.0", "airgapped": True}) == values
     with pytest.raises(ValuesError, match="at least 600"):

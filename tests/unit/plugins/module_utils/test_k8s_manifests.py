@@ -74,22 +74,28 @@ def test_metallb_pool_shapes_and_input_checks():
 def test_network_policies_are_valid_and_allow_only_the_cva_flows():
     policies = network_policies("coder", ["10.0.3.100/32"], ["10.0.1.0/24"], egress_cidrs=["10.9.0.0/16"])
     assert all(valid(policy) for policy in policies)
-    deny, ingress, metrics, egress = policies
+    deny, ingress, metrics, egress, database, api = policies
     assert deny["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     # HTTP and, with TLS, HTTPS (the chart's 8443 behind Service port 443)
+    assert ingress["spec"]["podSelector"] == {"matchLabels": {"onprem.coder/component": "coderd"}}
     assert ingress["spec"]["ingress"] == [{"ports": [{"protocol": "TCP", "port": 8080}, {"protocol": "TCP", "port": 8443}]}]
     # Prometheus of the observability bundle scrapes every pod's metrics port, nobody else does
     assert metrics["spec"]["podSelector"] == {}
     assert metrics["spec"]["ingress"] == [{"from": [{"namespaceSelector": {"matchLabels": {
         "kubernetes.io/metadata.name": "coder-observability"}}}], "ports": [{"protocol": "TCP", "port": 2112}]}]
+    # every pod: DNS, the HTTPS mirrors and the namespace's own pods, nothing else
     targets = [(rule.get("to"), rule.get("ports")) for rule in egress["spec"]["egress"]]
-    assert ([{"ipBlock": {"cidr": "10.0.3.100/32"}}], [{"protocol": "TCP", "port": 5000}]) in targets
-    assert ([{"ipBlock": {"cidr": "10.0.1.0/24"}}], [{"protocol": "TCP", "port": 6443}]) in targets
     assert ([{"ipBlock": {"cidr": "10.9.0.0/16"}}], [{"protocol": "TCP", "port": 443}]) in targets
-    assert len(targets) == 5
-    external = network_policies("coder", ["10.7.0.5/32"], ["10.0.1.0/24"], database_port=6432)[-1]
-    assert ([{"ipBlock": {"cidr": "10.7.0.5/32"}}], [{"protocol": "TCP", "port": 6432}]) in [
-        (rule.get("to"), rule.get("ports")) for rule in external["spec"]["egress"]]
+    assert ([{"podSelector": {}}], None) in targets
+    assert len(targets) == 3
+    # only coderd reaches the database; only coderd and the provisioners the API
+    assert database["spec"]["podSelector"] == {"matchLabels": {"onprem.coder/component": "coderd"}}
+    assert database["spec"]["egress"] == [{"to": [{"ipBlock": {"cidr": "10.0.3.100/32"}}], "ports": [{"protocol": "TCP", "port": 5000}]}]
+    assert api["spec"]["podSelector"]["matchExpressions"] == [{"key": "onprem.coder/component", "operator": "In",
+                                                               "values": ["coderd", "provisioner"]}]
+    assert api["spec"]["egress"] == [{"to": [{"ipBlock": {"cidr": "10.0.1.0/24"}}], "ports": [{"protocol": "TCP", "port": 6443}]}]
+    external = network_policies("coder", ["10.7.0.5/32"], ["10.0.1.0/24"], database_port=6432)[4]
+    assert external["spec"]["egress"] == [{"to": [{"ipBlock": {"cidr": "10.7.0.5/32"}}], "ports": [{"protocol": "TCP", "port": 6432}]}]
     with pytest.raises(ManifestError, match="onprem_coder_database_cidrs"):
         network_policies("coder", [], ["10.0.1.0/24"])
     with pytest.raises(ManifestError, match="'x' is not a CIDR"):

@@ -248,3 +248,13 @@ def test_plan_keys_are_stable():
         "max_worker_processes", "max_parallel_workers", "huge_pages", "random_page_cost",
         "effective_io_concurrency"])
     assert sorted(plan["kubernetes"]["pools"]) == ["coder", "control_plane", "provisioner", "workspace"]
+
+
+def test_the_database_can_keep_three_members_without_the_rest_being_ha():
+    plan = size(100, concurrent_workspaces=12, concurrent_builds=2, ha=False, database_ha=True)
+    assert plan["database"]["nodes"] == 3 and plan["coderd"]["replicas"] == 1
+    assert plan["kubernetes"]["control_plane_nodes"] == 1
+    assert not any(warning.startswith("database:") for warning in plan["warnings"])
+    assert size(100, ha=False)["database"]["nodes"] == 1
+    with pytest.raises(SizingError, match="database_ha: got 'yes'"):
+        size(100, database_ha="yes")

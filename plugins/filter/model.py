@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""Filters of the render play: the cluster model's inputs from what the roles computed
+(logic in module_utils/cluster_model.py and cluster_site.py)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+POOL_HOST_VARS = (("labels", "node_pools_host_labels"), ("taints", "node_pools_host_taints"),
+                  ("capacity", "onprem_coder_node_capacity"))
+KUBELET_VARS = ("kubeadm_control_plane_kubelet_overrides", "kubeadm_worker_kubelet_overrides")
+
+
+def cluster_model_sources(render_dir, manifests, releases, skip=None):
+    """The rendered files the model reads: the kubernetes phase's manifests (primary cluster)
+    and each templated Helm release (its cluster: primary or a proxy region)."""
+    skip = set(skip or [])
+    sources = [{"name": "manifests/%s" % item["name"], "path": "%s/manifests/%s.yaml" % (render_dir, item["name"]),
+                "namespace": "default", "role": item["name"], "cluster": "primary"} for item in manifests]
+    for release in releases:
+        if release["name"] in skip:
+            continue
+        sources.append({"name": "helm %s (%s)" % (release["name"], release["cluster"]),
+                        "path": "%s/helm/%s-%s.yaml" % (render_dir, release["cluster"], release["name"]),
+                        "namespace": release["namespace"], "role": release["role"], "cluster": release["cluster"],
+                        "values_file": release["values_file"]})
+    return sources
+
+
+def cluster_model_notes(releases, skip=None):
+    skip = set(skip or [])
+    return ["Helm release %s (%s): not templated (onprem_coder_render_skip_releases), its pods are not placed and its "
+            "objects not checked" % (release["name"], release["cluster"]) for release in releases if release["name"] in skip]
+
+
+def cluster_model_host_settings(hostvars, hosts):
+    """Per host, what the inventory adds to its pool: labels, taints, capacity, kubelet overrides."""
+    result = {}
+    for host in hosts:
+        values = hostvars[host]
+        settings = {}
+        for key, name in POOL_HOST_VARS:
+            if values.get(name):
+                settings[key] = values.get(name)
+        for name in KUBELET_VARS:
+            if values.get(name):
+                settings["kubelet"] = values.get(name)
+        if settings:
+            result[host] = settings
+    return result
+
+
+def cluster_model_kubeadm_files(groups, render_dir):
+    """The review copies the render play writes: each control plane's (init on the first, a
+    control-plane join on the others) and the first node of each pool's (worker join)."""
+    files = []
+    control_planes = list(groups.get("kube_control_plane") or [])
+    for index, host in enumerate(control_planes):
+        files.append({"name": host, "path": "%s/kubeadm/%s.yaml" % (render_dir, host),
+                      "kind": "init" if index == 0 else "join", "control_plane": index > 0})
+    for group in ("coder_nodes", "provisioner_nodes", "workspace_nodes"):
+        hosts = [host for host in groups.get(group) or [] if host not in control_planes]
+        if hosts:
+            files.append({"name": hosts[0], "path": "%s/kubeadm/%s.yaml" % (render_dir, hosts[0]), "kind": "join",
+                          "control_plane": False})
+    return files
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "cluster_model_sources": cluster_model_sources,
+            "cluster_model_notes": cluster_model_notes,
+            "cluster_model_host_settings": cluster_model_host_settings,
+            "cluster_model_kubeadm_files": cluster_model_kubeadm_files,
+        }

