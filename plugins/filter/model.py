@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.onprem.coder.plugins.module_utils.cluster_site import site_nodes
+
 POOL_HOST_VARS = (("labels", "node_pools_host_labels"), ("taints", "node_pools_host_taints"),
                   ("capacity", "onprem_coder_node_capacity"))
 KUBELET_VARS = ("kubeadm_control_plane_kubelet_overrides", "kubeadm_worker_kubelet_overrides")
@@ -68,6 +70,12 @@ def cluster_model_kubeadm_files(groups, render_dir):
     return files
 
 
+def cluster_model_nodes(groups, pools, plan):
+    """Node name -> the labels and taints kubeadm and the node pools leave on it."""
+    return dict((node["name"], {"labels": node["labels"], "taints": node["taints"]})
+                for node in site_nodes(groups, pools, plan))
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -75,4 +83,5 @@ class FilterModule(object):
             "cluster_model_notes": cluster_model_notes,
             "cluster_model_host_settings": cluster_model_host_settings,
             "cluster_model_kubeadm_files": cluster_model_kubeadm_files,
+            "cluster_model_nodes": cluster_model_nodes,
         }

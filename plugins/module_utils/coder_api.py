@@ -163,6 +163,30 @@ class CoderClient(object):
     def activate_template_version(self, template_id, version_id):
         self.request("PATCH", "/api/v2/templates/%s/versions" % template_id, {"id": version_id})
 
+    def user(self, username):
+        """The user, or None when there is none by that name."""
+        status, body = self.request("GET", "/api/v2/users/%s" % username, expect=(200, 400, 404))
+        return body if status == 200 else None
+
+    def organization(self, name):
+        return self.request("GET", "/api/v2/organizations/%s" % name)[1]
+
+    def create_user(self, body):
+        return self.request("POST", "/api/v2/users", body, expect=(201,))[1]
+
+    def set_user_roles(self, username, roles):
+        """Replaces the user's whole set of site roles (what `coder users edit-roles` does)."""
+        return self.request("PUT", "/api/v2/users/%s/roles" % username, {"roles": list(roles)})[1]
+
+    def set_user_status(self, username, active):
+        return self.request("PUT", "/api/v2/users/%s/status/%s" % (username, "activate" if active else "suspend"))[1]
+
+    def entitlements(self):
+        return self.request("GET", "/api/v2/entitlements")[1]
+
+    def update_template(self, template_id, body):
+        return self.request("PATCH", "/api/v2/templates/%s" % template_id, body)[1]
+
 
 def _parse(text):
     if not text:

@@ -52,6 +52,14 @@ options:
     description: Tags a provisioner must carry to build this template.
     type: dict
     default: {}
+  settings:
+    description:
+      - Template settings to hold the template to, as C(PATCH /api/v2/templates/{id}) takes them, for example
+        C(require_active_version) (workspaces start on the active version - the CVA's automatic template updates;
+        needs a Premium licence, refused with a clear message without one), C(default_ttl_ms), C(activity_bump_ms),
+        C(allow_user_autostart). Settings not named are left alone.
+    type: dict
+    default: {}
   build_timeout:
     description: Seconds to wait for the version's build job.
     type: int
@@ -69,6 +77,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+settings_changed:
+  description: The settings that differed and were (or, in check mode, would be) changed.
+  returned: always
+  type: list
+  elements: str
 content_hash:
   description: sha256 of the template's packed content.
   returned: always
@@ -94,54 +107,88 @@ from ansible_collections.onprem.coder.plugins.module_utils.coder_api import (
 MARK = "[onprem.coder content %s]"
 
 
+# Template settings that need a licence feature (GET /api/v2/entitlements).
+LICENSED = {"require_active_version": "access_control"}
+
+
+def push(module, client):
+    """Push the directory as a new version when its content changed. (changed, result, template)"""
+    p = module.params
+    content, digest = template_tar(p["directory"])
+    org = p["organization"]
+    template = client.template(org, p["name"])
+    if template:
+        active = client.template_version(template["active_version_id"])
+        if (MARK % digest) in (active.get("message") or ""):
+            return False, {"content_hash": digest, "template_id": template["id"]}, template
+    if module.check_mode:
+        return True, {"content_hash": digest}, template
+    file_id = client.upload(content)
+    body = {"storage_method": "file", "file_id": file_id, "provisioner": "terraform",
+            "message": "%s %s" % (p["version_message"], MARK % digest),
+            "tags": dict((str(k), str(v)) for k, v in p["provisioner_tags"].items())}
+    if template:
+        body["template_id"] = template["id"]
+    version = client.create_template_version(org, body)
+    deadline = time.time() + p["build_timeout"]
+    while version["job"]["status"] not in ("succeeded", "failed", "canceled"):
+        if time.time() > deadline:
+            module.fail_json(msg="coder_template: the build of %s version %s did not finish within %d s (status %s)"
+                             % (p["name"], version["id"], p["build_timeout"], version["job"]["status"]))
+        time.sleep(1)
+        version = client.template_version(version["id"])
+    if version["job"]["status"] != "succeeded":
+        module.fail_json(msg="coder_template: the build of %s version %s %s: %s; the active version is unchanged"
+                         % (p["name"], version["id"], version["job"]["status"], version["job"].get("error", "")),
+                         version_id=version["id"])
+    if template:
+        client.activate_template_version(template["id"], version["id"])
+    else:
+        template = client.create_template(org, p["name"], version["id"])
+    return True, {"content_hash": digest, "version_id": version["id"], "template_id": template["id"]}, template
+
+
+def apply_settings(module, client, template):
+    """The template's settings to exactly what O(settings) names (others untouched). (changed, differing keys)"""
+    wanted = module.params["settings"] or {}
+    current = template or {}
+    differing = sorted(key for key, value in wanted.items() if current.get(key) != value)
+    if not differing:
+        return False, []
+    for key in differing:
+        feature = LICENSED.get(key)
+        if feature and wanted[key]:
+            entitlement = ((client.entitlements().get("features") or {}).get(feature) or {}).get("entitlement")
+            if entitlement != "entitled":
+                module.fail_json(msg="coder_template: setting %s on template %s needs a Coder Premium licence with the %s "
+                                     "feature (entitlement: %s); add the licence (onprem_coder_license) or drop the setting"
+                                 % (key, module.params["name"], feature, entitlement or "none"))
+    if not module.check_mode and template:
+        client.update_template(template["id"], dict((key, wanted[key]) for key in differing))
+    return True, differing
+
+
 def main():
     spec = connection_argument_spec()
     spec.update(name=dict(type="str", required=True), directory=dict(type="path", required=True),
                 organization=dict(type="str", default="default"), version_message=dict(type="str", default="pushed by onprem.coder"),
-                provisioner_tags=dict(type="dict", default={}), build_timeout=dict(type="int", default=600))
+                provisioner_tags=dict(type="dict", default={}), build_timeout=dict(type="int", default=600),
+                settings=dict(type="dict", default={}))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     p = module.params
     if len(p["name"]) >= 32:
         module.fail_json(msg="coder_template: name %r has %d characters; Coder allows fewer than 32" % (p["name"], len(p["name"])))
     if not os.path.isdir(p["directory"]):
         module.fail_json(msg="coder_template: directory %s does not exist" % p["directory"])
-    content, digest = template_tar(p["directory"])
     client = client_from(p)
-    org = p["organization"]
     try:
-        template = client.template(org, p["name"])
-        if template:
-            active = client.template_version(template["active_version_id"])
-            if (MARK % digest) in (active.get("message") or ""):
-                module.exit_json(changed=False, content_hash=digest, template_id=template["id"])
-        if module.check_mode:
-            module.exit_json(changed=True, content_hash=digest)
-        file_id = client.upload(content)
-        body = {"storage_method": "file", "file_id": file_id, "provisioner": "terraform",
-                "message": "%s %s" % (p["version_message"], MARK % digest),
-                "tags": dict((str(k), str(v)) for k, v in p["provisioner_tags"].items())}
-        if template:
-            body["template_id"] = template["id"]
-        version = client.create_template_version(org, body)
-        deadline = time.time() + p["build_timeout"]
-        while version["job"]["status"] not in ("succeeded", "failed", "canceled"):
-            if time.time() > deadline:
-                module.fail_json(msg="coder_template: the build of %s version %s did not finish within %d s (status %s)"
-                                 % (p["name"], version["id"], p["build_timeout"], version["job"]["status"]))
-            time.sleep(1)
-            version = client.template_version(version["id"])
-        if version["job"]["status"] != "succeeded":
-            module.fail_json(msg="coder_template: the build of %s version %s %s: %s; the active version is unchanged"
-                             % (p["name"], version["id"], version["job"]["status"], version["job"].get("error", "")),
-                             version_id=version["id"])
-        if template:
-            client.activate_template_version(template["id"], version["id"])
-            template_id = template["id"]
-        else:
-            template_id = client.create_template(org, p["name"], version["id"])["id"]
+        pushed, result, template = push(module, client)
+        if template and not module.check_mode:
+            template = client.template(p["organization"], p["name"])
+        changed_settings, differing = apply_settings(module, client, template)
     except CoderAPIError as exc:
         module.fail_json(msg="coder_template: %s" % exc, status=exc.status)
-    module.exit_json(changed=True, content_hash=digest, version_id=version["id"], template_id=template_id)
+    module.exit_json(changed=pushed or changed_settings, settings_changed=differing, **result)
 
 
 if __name__ == "__main__":

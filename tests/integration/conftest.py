@@ -65,3 +65,11 @@ def lab():
     yield "inventories/lab"
     if not was_running:
         playbook("-i", "inventories/lab", "tests/lab/lab.yml", "-e", "lab_state=absent")
+
+
+@pytest.fixture(scope="session")
+def deployed(lab):
+    """The lab with site.yml deployed on it (once per test session)."""
+    rc, out = playbook("-i", lab, "site.yml")
+    assert rc == 0, out[-6000:]
+    return lab

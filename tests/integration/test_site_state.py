@@ -21,7 +21,6 @@ import time
 import urllib.request
 
 import psycopg2
-import pytest
 import yaml
 
 from .conftest import ROOT, changed_tasks, playbook, recap, run
@@ -67,13 +66,6 @@ def fresh_copy(dest):
         else:
             shutil.copy2(source, target)
     return str(dest)
-
-
-@pytest.fixture(scope="module")
-def deployed(lab):
-    rc, out = playbook("-i", lab, "site.yml")
-    assert rc == 0, out[-6000:]
-    return lab
 
 
 def test_a_second_clone_started_elsewhere_changes_nothing(deployed, tmp_path):

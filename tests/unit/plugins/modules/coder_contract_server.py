@@ -43,6 +43,9 @@ class State(object):
         self.licenses = []
         self.calls = []
         self.max_token_lifetime = 168 * 3600
+        self.organization = {"id": str(uuid.uuid4()), "name": "coder", "is_default": True}
+        self.users = {}                  # username -> user (roles as [{"name", "display_name"}])
+        self.features = {}               # entitlement features, e.g. {"access_control": "entitled"}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -79,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
         state.calls.append((method, path))
         if state.fail_next:
             return self._send(state.fail_next.pop(0), {"message": "injected failure"})
-        body = self._body() if method in ("POST", "PATCH") else {}
+        body = self._body() if method in ("POST", "PATCH", "PUT") else {}
         if path == "/healthz" and method == "GET":
             return self._send(200, "OK")
         if path == "/api/v2/buildinfo" and method == "GET":
@@ -225,6 +228,52 @@ class Handler(BaseHTTPRequestHandler):
             entry = {"id": len(state.licenses) + 1, "uuid": claims["license_id"], "claims": claims}
             state.licenses.append(entry)
             return self._send(201, entry)
+        if path.startswith("/api/v2/users/") or path in ("/api/v2/users", "/api/v2/entitlements") \
+                or path.startswith("/api/v2/organizations/default") or (path.startswith("/api/v2/templates/")
+                                                                        and method == "PATCH" and path.count("/") == 4):
+            if self._user() is None:
+                return self._send(401, {"message": "You are not signed in."})
+        if path == "/api/v2/organizations/default" and method == "GET":
+            return self._send(200, state.organization)
+        if path == "/api/v2/users" and method == "POST":
+            if body.get("username") in state.users:
+                return self._send(409, {"message": "User already exists."})
+            if body.get("organization_ids") != [state.organization["id"]]:
+                return self._send(400, {"message": "Validation failed.", "detail": "organization_ids"})
+            if body.get("login_type") == "password" and not body.get("password"):
+                return self._send(400, {"message": "A password is required for login type password."})
+            user = {"id": str(uuid.uuid4()), "username": body["username"], "email": body["email"], "name": body.get("name", ""),
+                    "login_type": body.get("login_type"), "status": "dormant", "roles": []}
+            state.users[body["username"]] = user
+            return self._send(201, user)
+        if path.startswith("/api/v2/users/") and path.count("/") >= 4 and path.split("/")[4] not in ("first", "login", "me"):
+            parts = path.split("/")
+            user = state.users.get(parts[4])
+            if user is None:
+                return self._send(400 if len(parts) == 5 else 404, {"message": "User \"%s\" not found." % parts[4]})
+            if len(parts) == 5 and method == "GET":
+                return self._send(200, user)
+            if parts[5:] == ["roles"] and method == "PUT":
+                known = ("owner", "user-admin", "template-admin", "auditor")
+                if any(role not in known for role in body.get("roles", [])):
+                    return self._send(400, {"message": "Invalid role."})
+                user["roles"] = [{"name": role, "display_name": role.title()} for role in body["roles"]]
+                return self._send(200, user)
+            if parts[5:6] == ["status"] and method == "PUT":
+                user["status"] = "suspended" if parts[6] == "suspend" else "active"
+                return self._send(200, user)
+        if path == "/api/v2/entitlements" and method == "GET":
+            return self._send(200, {"features": dict((name, {"entitlement": value, "enabled": value == "entitled"})
+                                                     for name, value in state.features.items())})
+        if path.startswith("/api/v2/templates/") and method == "PATCH" and path.count("/") == 4:
+            template = next((t for t in state.templates.values() if t["id"] == path.split("/")[4]), None)
+            if not template:
+                return self._send(404, {"message": "not found"})
+            if body.get("require_active_version") and state.features.get("access_control") != "entitled":
+                return self._send(403, {"message": "Your license is not entitled to require the active version."})
+            changed = any(template.get(key) != value for key, value in body.items())
+            template.update(body)
+            return self._send(200 if changed else 304, template if changed else None)
         if path == "/api/v2/debug/health" and method == "GET":
             return self._send(200, {"healthy": True, "severity": "ok", "database": {"healthy": True, "latency_ms": 2}})
         return self._send(404, {"message": "Route not found."})
@@ -240,6 +289,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self):
         self._route("DELETE")
+
+    def do_PUT(self):
+        self._route("PUT")
 
 
 def start():

@@ -17,7 +17,8 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.onprem.coder.plugins.modules import (
-    coder_first_user, coder_info, coder_license, coder_provisioner_key, coder_template, coder_token, coder_workspace_proxy)
+    coder_first_user, coder_info, coder_license, coder_provisioner_key, coder_template, coder_token, coder_users,
+    coder_workspace_proxy)
 
 from ansible_collections.onprem.coder.tests.unit.plugins.modules.coder_contract_server import start
 
@@ -181,6 +182,64 @@ def test_contract_template_pushed_once_per_content_and_failed_builds_keep_the_ac
     assert state.templates["kubernetes"]["active_version_id"] == second["version_id"]
     too_long = run(coder_template, dict(args, name="x" * 32), capsys)
     assert too_long["failed"] is True and "fewer than 32" in too_long["msg"]
+
+
+def test_contract_template_settings_held_and_require_active_version_needs_the_licence(coder, capsys, tmp_path):
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    token = owner_token(url, capsys)
+    (tmp_path / "main.tf").write_text('resource "coder_agent" "main" {}\n')
+    args = {"url": url, "token": token, "name": "kubernetes", "directory": str(tmp_path),
+            "settings": {"require_active_version": True, "default_ttl_ms": 28800000}}
+    refused = run(coder_template, args, capsys)
+    assert refused["failed"] is True
+    assert refused["msg"] == ("coder_template: setting require_active_version on template kubernetes needs a Coder Premium "
+                              "licence with the access_control feature (entitlement: none); add the licence "
+                              "(onprem_coder_license) or drop the setting")
+    assert "require_active_version" not in state.templates["kubernetes"]           # nothing pretended
+    state.features["access_control"] = "entitled"
+    predicted = run(coder_template, args, capsys, check_mode=True)
+    assert predicted["changed"] is True and predicted["settings_changed"] == ["default_ttl_ms", "require_active_version"]
+    assert "require_active_version" not in state.templates["kubernetes"]           # check mode sent nothing
+    done = run(coder_template, args, capsys)
+    assert done["changed"] is True and state.templates["kubernetes"]["require_active_version"] is True
+    again = run(coder_template, args, capsys)
+    assert again["changed"] is False and again["settings_changed"] == []
+    assert state.calls.count(("PATCH", "/api/v2/templates/%s" % done["template_id"])) == 1
+
+
+def test_contract_users_exist_with_exactly_their_roles_and_others_are_untouched(coder, capsys):
+    url, state = coder
+    run(coder_first_user, dict(OWNER, url=url), capsys)
+    token = owner_token(url, capsys)
+    state.users["someone"] = {"id": "x", "username": "someone", "email": "s@example.com", "status": "active",
+                              "roles": [{"name": "owner"}]}
+    users = [{"username": "tpl-admin", "email": "tpl@example.com", "roles": ["template-admin"]},
+             {"username": "auditor1", "email": "audit@example.com", "roles": ["auditor", "user-admin"],
+              "login_type": "password", "password": "Vault-Only-9x"}]
+    args = {"url": url, "token": token, "users": users}
+    predicted = run(coder_users, args, capsys, check_mode=True)
+    assert predicted["changed"] is True and [item["created"] for item in predicted["users"]] == [True, True]
+    assert set(state.users) == {"someone"}                                          # check mode created nobody
+    made = run(coder_users, args, capsys)
+    assert made["changed"] is True
+    assert [role["name"] for role in state.users["tpl-admin"]["roles"]] == ["template-admin"]
+    assert sorted(role["name"] for role in state.users["auditor1"]["roles"]) == ["auditor", "user-admin"]
+    assert "Vault-Only-9x" not in json.dumps(made)                                  # the password is never returned
+    assert run(coder_users, args, capsys)["changed"] is False                       # idempotent
+    # authoritative for the named users: a role dropped from the inventory is taken away
+    users[1]["roles"] = ["auditor"]
+    users[0]["state"] = "suspended"
+    changed = run(coder_users, args, capsys)
+    assert changed["changed"] is True and changed["users"][1]["roles_before"] == ["auditor", "user-admin"]
+    assert [role["name"] for role in state.users["auditor1"]["roles"]] == ["auditor"]
+    assert state.users["tpl-admin"]["status"] == "suspended"
+    assert state.users["someone"]["roles"] == [{"name": "owner"}]                   # never named, never touched
+    bad = run(coder_users, dict(args, users=[{"username": "x", "email": "x@example.com", "roles": ["template_admin"]}]), capsys)
+    assert bad["failed"] is True and bad["msg"] == ("coder_users: users[0] (x): roles template_admin are not site roles; "
+                                                    "expected any of owner, user-admin, template-admin, auditor")
+    unauthenticated = run(coder_users, dict(args, token="wrong"), capsys)
+    assert unauthenticated["failed"] is True and "HTTP 401" in unauthenticated["msg"]
 
 
 def test_the_template_tar_is_reproducible(tmp_path):
