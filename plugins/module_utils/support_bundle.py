@@ -14,6 +14,7 @@ import json
 import re
 import tarfile
 import time
+import zipfile
 
 REDACTED = "<redacted>"
 # Variable names whose values are secrets wherever they appear.
@@ -54,8 +55,25 @@ def redact(text, secrets):
     return text
 
 
+def unzip(data, prefix):
+    """The members of a zip (Coder's own support bundle) as archive path -> text (or bytes when
+    not text), so that every text member is redacted like the rest."""
+    members = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if info.filename.endswith("/"):
+                continue
+            raw = archive.read(info.filename)
+            try:
+                members[prefix + info.filename] = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                members[prefix + info.filename] = raw
+    return members
+
+
 def build(files, secrets, skipped, now=None):
-    """(tar.gz bytes, manifest). ``files``: archive path -> text; ``skipped``: part -> why."""
+    """(tar.gz bytes, manifest). ``files``: archive path -> text (bytes are kept as they are, a
+    dict or list is written as JSON); ``skipped``: part -> why."""
     now = int(now if now is not None else time.time())
     manifest = {"created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)), "files": [], "skipped": skipped,
                 "redaction": "every value of a variable named like a password, token, secret, key or licence, "
@@ -67,8 +85,13 @@ def build(files, secrets, skipped, now=None):
             info.size, info.mtime, info.mode = len(data), now, 0o600
             archive.addfile(info, io.BytesIO(data))
         for name in sorted(files):
-            data = redact(files[name] if isinstance(files[name], str) else json.dumps(files[name], indent=2, sort_keys=True),
-                          secrets).encode("utf-8")
+            if isinstance(files[name], bytes):
+                data = files[name]
+                for value in secrets:
+                    data = data.replace(value.encode("utf-8"), REDACTED.encode("utf-8"))
+            else:
+                text = files[name] if isinstance(files[name], str) else json.dumps(files[name], indent=2, sort_keys=True)
+                data = redact(text, secrets).encode("utf-8")
             add(name, data)
             manifest["files"].append({"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()})
         add("manifest.json", json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))

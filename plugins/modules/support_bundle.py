@@ -40,6 +40,10 @@ options:
     description: Part to the reason it was not collected.
     type: dict
     default: {}
+  attach_zip:
+    description: A zip on the controller (the output of C(coder support bundle)) whose members go under C(coder/),
+      redacted like the rest; removed afterwards.
+    type: path
   dest:
     description: The archive to write.
     type: path
@@ -69,7 +73,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.onprem.coder.plugins.module_utils.support_bundle import build
+from ansible_collections.onprem.coder.plugins.module_utils.support_bundle import build, unzip
 
 
 def main():
@@ -78,12 +82,18 @@ def main():
             files=dict(type="dict", required=True),
             secrets=dict(type="list", elements="str", default=[], no_log=True),
             skipped=dict(type="dict", default={}),
+            attach_zip=dict(type="path"),
             dest=dict(type="path", required=True),
         ),
         supports_check_mode=False,
     )
-    data, manifest = build(module.params["files"], sorted(module.params["secrets"], key=len, reverse=True),
-                           module.params["skipped"])
+    files = dict(module.params["files"])
+    attached = module.params["attach_zip"]
+    if attached and os.path.exists(attached):
+        with open(attached, "rb") as handle:
+            files.update(unzip(handle.read(), "coder/"))
+        os.remove(attached)
+    data, manifest = build(files, sorted(module.params["secrets"], key=len, reverse=True), module.params["skipped"])
     directory = os.path.dirname(module.params["dest"])
     if directory and not os.path.isdir(directory):
         os.makedirs(directory)

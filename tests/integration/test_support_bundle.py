@@ -58,3 +58,40 @@ def test_the_bundle_holds_every_host_and_no_secret(deployed):
     leaked = sorted(name for name, value in secrets.items() if value in everything)
     assert leaked == [], "secrets in the bundle: %s" % leaked
     assert "planted <redacted>" in files["support-bundle/lab-pg1/logs/patroni.log"]   # collected, and redacted
+
+
+STAND_IN_CLI = """#!/usr/bin/env python3
+# A STAND-IN for the coder CLI (no Coder binary can be obtained here): it checks the call the
+# support_bundle role makes and writes a zip shaped like `coder support bundle` output.
+import json, os, sys, zipfile
+args = sys.argv[1:]
+assert args[:3] == ["support", "bundle", "alice/dev"] and "--yes" in args, args
+assert os.environ.get("CODER_URL") and os.environ.get("CODER_SESSION_TOKEN"), "no CODER_URL or token"
+out = args[args.index("--output-file") + 1]
+with zipfile.ZipFile(out, "w") as archive:
+    archive.writestr("deployment/buildinfo.json", json.dumps({"version": "v2.34.0"}))
+    archive.writestr("cli_logs.txt", "token in use: " + os.environ["CODER_SESSION_TOKEN"] + "\\n")
+"""
+
+
+def test_coders_own_bundle_goes_in_redacted(deployed, tmp_path):
+    # The coder CLI is a stand-in script (see STAND_IN_CLI): this proves the role's call and the
+    # unpacking and redaction of its zip, not Coder's bundle itself.
+    cli = tmp_path / "coder"
+    cli.write_text(STAND_IN_CLI)
+    cli.chmod(0o755)
+    for old in glob.glob(os.path.join(OUTPUT, "support-bundle-*")):
+        os.remove(old)
+    token = "stand-in-token-4f9a7c21"
+    rc, out = playbook("-i", "inventories/lab", "playbooks/support_bundle.yml", "-e", json.dumps({
+        "onprem_coder_support_bundle_workspace": "alice/dev", "onprem_coder_cli": str(cli),
+        "onprem_coder_api_token": token}))
+    assert rc == 0, out[-4000:]
+    assert token not in out
+    archives = glob.glob(os.path.join(OUTPUT, "support-bundle-*"))
+    assert len(archives) == 1 and archives[0].endswith(".tar.gz"), archives     # the zip was taken in and removed
+    with tarfile.open(archives[0], mode="r:gz") as archive:
+        files = dict((name, archive.extractfile(name).read().decode("utf-8", "replace")) for name in archive.getnames())
+    assert files["support-bundle/coder/cli_logs.txt"] == "token in use: <redacted>\n"
+    assert "coder support bundle" not in json.loads(files["support-bundle/manifest.json"])["skipped"]
+    assert token not in "\n".join(files.values())

@@ -10,7 +10,9 @@ import io
 import json
 import tarfile
 
-from ansible_collections.onprem.coder.plugins.module_utils.support_bundle import REDACTED, build, redact, secret_values
+import zipfile
+
+from ansible_collections.onprem.coder.plugins.module_utils.support_bundle import REDACTED, build, redact, secret_values, unzip
 
 
 def test_secret_values_are_found_by_their_variable_names():
@@ -44,3 +46,17 @@ def test_the_archive_holds_redacted_files_and_a_manifest():
     assert written["skipped"] == {"kubernetes": "no kubeconfig"}
     assert [item["path"] for item in written["files"]] == ["pg1/config/etc/patroni/config.yml", "pg1/status.json"]
     assert written == manifest
+
+
+def test_coders_own_zip_is_unpacked_and_redacted_with_the_rest():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("deployment/config.json", '{"session": "tok-abc123", "url": "https://coder.example.com"}')
+        archive.writestr("agent/pprof.bin", b"\xff\xfe tok-abc123 \x00")
+    members = unzip(buffer.getvalue(), "coder/")
+    assert sorted(members) == ["coder/agent/pprof.bin", "coder/deployment/config.json"]
+    assert isinstance(members["coder/agent/pprof.bin"], bytes)
+    data, _manifest = build(members, ["tok-abc123"], {}, now=0)
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as archive:
+        raw = b"".join(archive.extractfile(name).read() for name in archive.getnames())
+    assert b"tok-abc123" not in raw and REDACTED.encode() in raw
