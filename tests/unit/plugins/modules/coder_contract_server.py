@@ -3,7 +3,7 @@
 # Apache License 2.0 (see LICENSE)
 """A local HTTP server that answers like Coder's REST API for the calls the collection makes.
 
-It follows the contract written down in ../shared/reference/coder.md, section 6 (paths,
+It follows Coder's documented API contract, as docs/coder.md and each module's documentation restate it (paths,
 methods, status codes, bodies, the Coder-Session-Token header) and keeps state so that
 idempotence can be tested. It is a CONTRACT STAND-IN, NOT CODER: a test passing against it
 shows the modules speak the documented contract, not that they work with a real Coder.
