@@ -31,3 +31,12 @@ options:
 notes:
   - Errors name the call (for example C(POST /api/v2/users/first)), the HTTP status and what it means.
 """
+
+    # Every Coder module except coder_users (which reports roles before and after) has nothing
+    # to diff: extends_documentation_fragment onprem.coder.coder.no_diff
+    NO_DIFF = r"""
+attributes:
+  diff_mode:
+    support: none
+    description: Nothing to diff; the result says what was or would be done.
+"""

@@ -19,13 +19,11 @@ author:
   - onprem.coder maintainers (@onprem-coder)
 extends_documentation_fragment:
   - onprem.coder.coder
+  - onprem.coder.coder.no_diff
 attributes:
   check_mode:
     support: full
     description: Reports whether the owner would be created.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
 options:
   email:
     description: The owner's e-mail.

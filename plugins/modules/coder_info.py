@@ -18,13 +18,11 @@ author:
   - onprem.coder maintainers (@onprem-coder)
 extends_documentation_fragment:
   - onprem.coder.coder
+  - onprem.coder.coder.no_diff
 attributes:
   check_mode:
     support: full
     description: Reads only.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
 options:
   wait:
     description: Seconds to wait for C(/healthz) to answer 200 before failing (0 does not wait).
@@ -59,10 +57,9 @@ health:
   type: dict
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.onprem.coder.plugins.module_utils import coder_api
 from ansible_collections.onprem.coder.plugins.module_utils.coder_api import (
     CoderAPIError, client_from, connection_argument_spec)
 
@@ -72,16 +69,16 @@ def main():
     spec.update(wait=dict(type="int", default=0))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     client = client_from(module.params)
-    deadline = time.time() + module.params["wait"]
+    deadline = coder_api.now() + module.params["wait"]
     try:
         while True:
             try:
                 healthy = client.healthz()
             except CoderAPIError:
                 healthy = False
-            if healthy or time.time() >= deadline:
+            if healthy or coder_api.now() >= deadline:
                 break
-            time.sleep(2)
+            coder_api.wait(2)
         if not healthy:
             module.fail_json(msg="coder_info: GET /healthz did not answer 200 at %s%s" % (
                 module.params["url"], " within %d s" % module.params["wait"] if module.params["wait"] else ""))

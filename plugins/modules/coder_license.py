@@ -20,13 +20,11 @@ author:
   - onprem.coder maintainers (@onprem-coder)
 extends_documentation_fragment:
   - onprem.coder.coder
+  - onprem.coder.coder.no_diff
 attributes:
   check_mode:
     support: full
     description: Reports whether the licence would be added.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
 options:
   license:
     description: The licence (a JWT, from Ansible Vault).

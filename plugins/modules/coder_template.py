@@ -24,13 +24,11 @@ author:
   - onprem.coder maintainers (@onprem-coder)
 extends_documentation_fragment:
   - onprem.coder.coder
+  - onprem.coder.coder.no_diff
 attributes:
   check_mode:
     support: full
     description: Compares the content hash and reports whether a new version would be pushed.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
 options:
   name:
     description: Template name (under 32 characters).
@@ -97,10 +95,9 @@ template_id:
 """
 
 import os
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.onprem.coder.plugins.module_utils import coder_api
 from ansible_collections.onprem.coder.plugins.module_utils.coder_api import (
     CoderAPIError, client_from, connection_argument_spec, template_tar)
 
@@ -130,12 +127,12 @@ def push(module, client):
     if template:
         body["template_id"] = template["id"]
     version = client.create_template_version(org, body)
-    deadline = time.time() + p["build_timeout"]
+    deadline = coder_api.now() + p["build_timeout"]
     while version["job"]["status"] not in ("succeeded", "failed", "canceled"):
-        if time.time() > deadline:
+        if coder_api.now() > deadline:
             module.fail_json(msg="coder_template: the build of %s version %s did not finish within %d s (status %s)"
                              % (p["name"], version["id"], p["build_timeout"], version["job"]["status"]))
-        time.sleep(1)
+        coder_api.wait(1)
         version = client.template_version(version["id"])
     if version["job"]["status"] != "succeeded":
         module.fail_json(msg="coder_template: the build of %s version %s %s: %s; the active version is unchanged"

@@ -24,13 +24,11 @@ author:
   - onprem.coder maintainers (@onprem-coder)
 extends_documentation_fragment:
   - onprem.coder.coder
+  - onprem.coder.coder.no_diff
 attributes:
   check_mode:
     support: full
     description: Reports whether a new token would be made.
-  diff_mode:
-    support: none
-    description: Nothing to diff.
 options:
   email:
     description: The owner's e-mail (to log in when a new token is needed).

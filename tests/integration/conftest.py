@@ -11,6 +11,7 @@ import re
 import subprocess
 
 import pytest
+import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
@@ -67,9 +68,21 @@ def lab():
         playbook("-i", "inventories/lab", "tests/lab/lab.yml", "-e", "lab_state=absent")
 
 
+def lab_secrets():
+    """{variable: value} of every secret in the lab inventory."""
+    with open(os.path.join(ROOT, "inventories", "lab", "group_vars", "all", "secrets.yml")) as handle:
+        return dict((name, str(value)) for name, value in yaml.safe_load(handle).items())
+
+
+def assert_no_secret(out):
+    leaked = [name for name, value in lab_secrets().items() if value in out]
+    assert leaked == [], "secrets printed: %s" % leaked
+
+
 @pytest.fixture(scope="session")
 def deployed(lab):
-    """The lab with site.yml deployed on it (once per test session)."""
+    """The lab with site.yml deployed on it (once per test session); no secret in the output."""
     rc, out = playbook("-i", lab, "site.yml")
     assert rc == 0, out[-6000:]
+    assert_no_secret(out)
     return lab

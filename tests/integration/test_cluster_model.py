@@ -66,6 +66,7 @@ def model(tmp_path):
         return json.load(handle)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("inventory", ["sample", "sample-3k", "lab"])
 def test_the_model_reports_clean_on_each_inventory(requirements, inventory, tmp_path):
     rc, out = render(inventory, tmp_path)
@@ -102,6 +103,7 @@ def test_the_model_reports_clean_on_each_inventory(requirements, inventory, tmp_
             assert rc == 0 and all(counts["changed"] == 0 for counts in recap(out).values()), changed_tasks(out)
 
 
+@pytest.mark.slow
 def test_a_pod_that_cannot_be_placed_stops_the_render_naming_it(requirements, tmp_path):
     # coderd without the coder pool's toleration: every node is tainted for another use
     rc, out = render("lab", tmp_path, coder_values_overrides={"coder": {"tolerations": []}})

@@ -11,6 +11,7 @@ __metaclass__ = type
 import json
 import os
 
+import pytest
 import yaml
 
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values import coder_values
@@ -27,6 +28,7 @@ def render(tmp_path, inventory, *extra):
     return args
 
 
+@pytest.mark.slow
 def test_3k_site_values_files_are_written_install_skipped_and_idempotent(tmp_path):
     results = render(tmp_path, "inventories/sample-3k")
     for rc, out in results:

@@ -121,7 +121,19 @@ def test_wal_archiving_that_fails_while_patroni_is_content_makes_health_fail(dep
         assert states(report)["patroni leader"] == "ok"      # Patroni is content: the quiet failure
     finally:
         podman("lab-backup1", "systemctl", "start", "pgbackrest-server")
-    wait_for("archiving to recover once the repository server is back", healthy_again, deadline=300)
+
+    def archiving_again():
+        # after three failures PostgreSQL's archiver sleeps up to 60 s, unless a newly finished
+        # WAL segment wakes it: finish one on each poll, until a segment is archived again
+        podman(leader, "su", "postgres", "-c", "psql -d coder -c 'INSERT INTO health_probe VALUES (now())' "
+               "-c 'SELECT pg_switch_wal()'")
+        rc, out = podman(leader, "su", "postgres", "-c", "psql -Atc \"SELECT last_archived_time > "
+                         "coalesce(last_failed_time, 'epoch') FROM pg_stat_archiver\"")
+        return out.strip() == "t", out
+
+    wait_for("the leader's archiver to archive again once the repository server is back", archiving_again,
+             deadline=180)
+    wait_for("the site healthy again", healthy_again, deadline=300)
 
 
 def test_a_backup_older_than_its_limit_makes_health_fail(deployed):

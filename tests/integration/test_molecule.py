@@ -17,6 +17,8 @@ import yaml
 
 from .conftest import ROOT, run
 
+pytestmark = pytest.mark.molecule
+
 SCENARIOS = sorted(name for name in os.listdir(os.path.join(ROOT, "molecule"))
                    if os.path.isfile(os.path.join(ROOT, "molecule", name, "molecule.yml")))
 

@@ -16,6 +16,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.onprem.coder.plugins.module_utils import coder_api
 from ansible_collections.onprem.coder.plugins.modules import (
     coder_first_user, coder_info, coder_license, coder_provisioner_key, coder_template, coder_token, coder_users,
     coder_workspace_proxy)
@@ -24,6 +25,29 @@ from ansible_collections.onprem.coder.tests.unit.plugins.modules.coder_contract_
 
 OWNER = {"email": "admin@example.com", "username": "admin", "password": "S3cret!pass"}
 LOGIN = {"email": OWNER["email"], "password": OWNER["password"]}
+
+
+class FakeClock(object):
+    """Stands in for coder_api.now/wait: a wait advances the clock at once and is recorded."""
+
+    def __init__(self):
+        self.time = 1000000.0
+        self.waits = []
+
+    def now(self):
+        return self.time
+
+    def wait(self, seconds):
+        self.waits.append(seconds)
+        self.time += seconds
+
+
+@pytest.fixture(autouse=True)
+def clock(monkeypatch):
+    fake = FakeClock()
+    monkeypatch.setattr(coder_api, "now", fake.now)
+    monkeypatch.setattr(coder_api, "wait", fake.wait)
+    return fake
 
 
 @pytest.fixture
@@ -52,10 +76,11 @@ def test_contract_info_reports_version_and_health(coder, capsys):
     assert result["healthy"] is True and result["version"] == "v2.34.0"
 
 
-def test_contract_info_retries_a_503_then_answers(coder, capsys):
+def test_contract_info_retries_a_503_then_answers(coder, capsys, clock):
     url, state = coder
     state.fail_next = [503, 503]
     assert run(coder_info, {"url": url}, capsys)["version"] == "v2.34.0"
+    assert clock.waits == [1.0, 2.0]                              # backoff grows with each attempt
 
 
 def test_contract_first_user_once_then_never_again(coder, capsys):
@@ -155,9 +180,17 @@ def test_contract_duplicate_proxy_name_409_is_explained(coder, capsys):
     assert str(error.value).startswith("POST /api/v2/workspaceproxies: HTTP 409 (conflict: it already exists)")
 
 
-def test_contract_unreachable_coder_is_named(capsys):
+def test_contract_unreachable_coder_is_named(capsys, clock):
     result = run(coder_info, {"url": "http://127.0.0.1:9", "timeout": 2}, capsys)
     assert result["failed"] is True and "did not answer 200" in result["msg"]
+    assert clock.waits == [1.0, 2.0, 3.0]                         # three retries, then it gives up
+
+
+def test_contract_info_waits_for_health_until_its_deadline_and_says_so(capsys, clock):
+    result = run(coder_info, {"url": "http://127.0.0.1:9", "timeout": 2, "wait": 10}, capsys)
+    assert result["failed"] is True and "within 10 s" in result["msg"]
+    # each poll retries three times (1, 2, 3 s), then waits 2 s; the second poll ends past the deadline
+    assert clock.waits == [1.0, 2.0, 3.0, 2, 1.0, 2.0, 3.0]
 
 
 def test_contract_template_pushed_once_per_content_and_failed_builds_keep_the_active_version(coder, capsys, tmp_path):

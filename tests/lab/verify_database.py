@@ -1,4 +1,8 @@
-"""Checks of the postgresql_ha scenario, against the real cluster, from the controller.
+"""Checks of the lab's database cluster, from the controller, by tests/integration/test_database_lifecycle.py.
+
+Run as a script with the cluster in PGHA_* environment variables (members, CA, Coder's
+database password, repository host, VIP, report files) and a mode; each check prints
+"ok: ..." or "FAIL: ..." and a failure exits 1.
 
 1. Topology: one leader, one synchronous standby, one streaming replica; lag under 1 MB.
 2. Routing: writes through HAProxy :5000 land on the leader; :5001 reaches a replica that
@@ -10,11 +14,11 @@
    there afterwards. The old node is started again and must rejoin as a replica by itself.
 5. TLS: Coder's role connects with sslmode=verify-full through HAProxy; without TLS it is
    refused.
-6. Point-in-time restore, in two halves around playbooks/db_restore.yml (verify.yml runs it):
+6. Point-in-time restore, in two halves around playbooks/db_restore.yml (the test runs it):
    `pitr-prepare` commits rows, takes the server's clock as the target, commits more rows and
    writes both sets and the target to PGHA_PITR; `pitr-check` asserts, after the restore,
    that every row before the target is there, none after it, and the cluster is whole.
-7. A day-2 change through the real database phase, in two halves around it (verify.yml runs
+7. A day-2 change through the real database phase, in two halves around it (the test runs
    it with a changed dynamic setting and a parameter that needs a restart): `day2-start`
    records the leader and starts a monitor sampling /cluster twice a second; `day2-check`
    asserts the DCS holds the new setting, every member runs the new parameter with no
@@ -435,6 +439,9 @@ def day2_check(path, parameter, value, dcs_key, dcs_value):
 
 mode = sys.argv[1] if len(sys.argv) > 1 else "all"
 if mode == "all":
+    # the lab has been through other tests (a replica stopped, the CA rotated): wait, with a
+    # deadline, for a settled cluster before checking it
+    wait_for(topology_settled, 180, "a leader, a sync standby and a replica less than 1 MB behind")
     members = topology()
     backups()
     routing(members)
@@ -443,6 +450,9 @@ if mode == "all":
         print("the VIP is on %s" % vip())
     failover()
     pitr_prepare(os.environ["PGHA_PITR"])
+elif mode == "leader":
+    settled = wait_for(topology_ok, 120, "one leader, one sync standby and one replica")
+    print("leader: %s" % [m["name"] for m in settled if m["role"] == "leader"][0])
 elif mode == "pitr-check":
     pitr_check(os.environ["PGHA_PITR"])
 elif mode == "day2-monitor":

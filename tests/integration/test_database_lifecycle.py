@@ -1,0 +1,124 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""The deployed lab's database cluster through its life, on real etcd, PostgreSQL, Patroni,
+HAProxy, keepalived and pgBackRest. These tests change the site (a crash, a restore, a day-2
+change), so they run after every other lab test (marker ``lab_last``), in this order:
+
+1. ``site.yml --check --diff`` on the deployed site predicts no change and prints no secret;
+2. topology, routing, backups, verify-full TLS, the VIP, and a crash failover with a writer
+   committing through the VIP: no acknowledged write lost, the old leader rejoins by itself;
+3. a planned switchover with playbooks/db_switchover.yml;
+4. a point-in-time restore with playbooks/db_restore.yml: rows before the target back, rows
+   after it absent, the cluster whole, archiving and a fresh full backup;
+5. a day-2 change through playbooks/database.yml: a dynamic setting by PATCH /config and a
+   parameter that needs a restart, rolled replica by replica, a switchover, then the former
+   leader, with never fewer than two members running.
+
+The checks themselves are tests/lab/verify_database.py (psycopg2 and the Patroni REST API).
+They used to run on a Molecule scenario of their own (four more containers converged, checked
+for idempotence and check mode); the lab's cluster has the same shape and is deployed,
+re-run from a second clone (idempotence) and checked here (check mode) anyway.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import sys
+
+import pytest
+import yaml
+
+from .conftest import ROOT, assert_no_secret, changed_tasks, lab_secrets, playbook, recap, run
+
+pytestmark = pytest.mark.lab_last
+
+CHECKS = os.path.join(ROOT, "tests", "lab", "verify_database.py")
+INVENTORY = os.path.join(ROOT, "inventories", "lab")
+
+
+@pytest.fixture(scope="module")
+def cluster(deployed, tmp_path_factory):
+    """The PGHA_* environment of verify_database.py for the lab, from its inventory."""
+    rc, out = run(["ansible-inventory", "-i", deployed, "--list"])
+    assert rc == 0, out[-2000:]
+    inventory = json.loads(out[out.index("{"):])
+    hostvars = inventory["_meta"]["hostvars"]
+    members = inventory["postgres"]["hosts"]
+    work = tmp_path_factory.mktemp("database")
+    return {
+        "PGHA_MEMBERS": ",".join("%s=%s" % (hostvars[name]["lab_ip"], name) for name in members),
+        "PGHA_CA": os.path.join(INVENTORY, ".output", "pki", "ca.crt"),
+        "PGHA_CODER_PASSWORD": lab_secrets()["coder_database_password"],
+        "PGHA_REPO": inventory["pgbackrest_repo"]["hosts"][0],
+        "PGHA_VIP": hostvars[members[0]]["onprem_coder_database_vip"],
+        "PGHA_REPORT": str(work / "report.json"),
+        "PGHA_PITR": str(work / "pitr.json"),
+        "PGHA_DAY2": str(work / "day2.json"),
+    }
+
+
+def checks(cluster, mode):
+    rc, out = run([sys.executable, CHECKS, mode], env=cluster)
+    print(out)
+    assert rc == 0, "verify_database.py %s failed:\n%s" % (mode, out[-6000:])
+    return out
+
+
+def leader(cluster):
+    found = re.findall(r"^leader: (\S+)$", checks(cluster, "leader"), re.M)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def converged(out):
+    counts = recap(out)
+    return counts and all(c["changed"] == 0 and c["failed"] == 0 and c["unreachable"] == 0 for c in counts.values())
+
+
+def test_check_mode_on_the_deployed_site_predicts_no_change(deployed):
+    rc, out = playbook("-i", deployed, "site.yml", "--check", "--diff")
+    assert rc == 0, out[-6000:]
+    assert converged(out), "check mode predicts a change: %s" % changed_tasks(out)
+    assert_no_secret(out)
+
+
+def test_topology_routing_tls_and_a_crash_failover_lose_no_acknowledged_write(cluster):
+    out = checks(cluster, "all")
+    assert "every acknowledged row survived the crash" in out
+    assert "rejoined as" in out
+
+
+def test_a_planned_switchover_hands_the_leader_to_the_synchronous_standby(deployed, cluster):
+    before = leader(cluster)
+    rc, out = playbook("-i", deployed, "playbooks/db_switchover.yml")
+    assert rc == 0, out[-6000:]
+    assert_no_secret(out)
+    after = leader(cluster)
+    assert after != before, "the leader is still %s" % before
+
+
+def test_a_point_in_time_restore_brings_back_exactly_the_rows_before_the_target(deployed, cluster):
+    with open(cluster["PGHA_PITR"]) as handle:
+        target = json.load(handle)["target"]
+    rc, out = playbook("-i", deployed, "playbooks/db_restore.yml", "-e", json.dumps(
+        {"onprem_coder_restore_confirm": "coder", "onprem_coder_restore_target": target}))
+    assert rc == 0, out[-6000:]
+    assert_no_secret(out)
+    checks(cluster, "pitr-check")
+
+
+def test_a_day2_change_rolls_every_member_one_at_a_time(deployed, cluster):
+    with open(os.path.join(INVENTORY, "group_vars", "all", "database.yml")) as handle:
+        parameters = dict(yaml.safe_load(handle)["patroni_postgresql_parameters_overrides"])
+    parameters["max_locks_per_transaction"] = 128              # needs a restart
+    checks(cluster, "day2-start")
+    rc, out = playbook("-i", deployed, "playbooks/database.yml", "-e", json.dumps({
+        "patroni_dcs_overrides": {"maximum_lag_on_failover": 2097152},   # dynamic: PATCH /config
+        "patroni_postgresql_parameters_overrides": parameters}))
+    assert rc == 0, out[-6000:]
+    assert_no_secret(out)
+    checks(cluster, "day2-check")

@@ -1,0 +1,208 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""The whole test suite (``make test``), in lanes that run side by side, with a table of wall times.
+
+Set-up runs first, one stage after another (system packages, the pinned tool chain, the lab
+image, helm). Then the lanes start together; the stages of one lane run in order:
+
+  checks     ansible-lint, ansible-test sanity, then pytest -m "not lab and not molecule"
+             (unit tests and the playbook tests that need no container)
+  lab        pytest -m lab: the built-in lab (7 containers), site.yml on it and everything
+             that reads the deployed site
+  molecule   pytest -m molecule: every Molecule scenario, each on its own podman network
+
+The lab lane is the longest chain (deploy, then tests one after another on one site), so the
+other lanes run at a lower CPU priority (nice 10): they fill the gaps instead of slowing it.
+
+A lane goes on after a failed stage (its next stages test other things) and the suite fails
+at the end: every failure is reported, with the last lines of its log. Each stage writes
+build/test-logs/<stage>.log (and <stage>.xml for pytest); the table goes to the terminal and
+to build/test-logs/stages.md.
+
+  python3 tests/suite.py              the whole suite (what make test and CI run)
+  python3 tests/suite.py --quick      lint and the checks lane's pytest only (make quick)
+  python3 tests/suite.py --lane lab   set-up, then one lane
+
+Standard library only: it runs before the virtual environment exists.
+"""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from xml.etree import ElementTree
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+LOGS = os.path.join(ROOT, "build", "test-logs")
+TAIL_LINES = 150
+
+
+def pytest_stage(name, marker, workers=None):
+    command = ["pytest", "tests", "-m", marker, "--junitxml=%s" % os.path.join(LOGS, name + ".xml")]
+    # worksteal: the slow tests sit together in a few files; an idle worker takes over the rest
+    return (name, command + (["-n", str(workers), "--dist", "worksteal"] if workers else []))
+
+
+SETUP = [
+    ("setup", ["make", "--no-print-directory", "setup"]),
+    ("image", ["make", "--no-print-directory", "image"]),
+    ("helm", ["make", "--no-print-directory", "helm"]),
+]
+LANES = {
+    "checks": [
+        ("lint", ["ansible-lint", "--profile", "production"]),
+        ("sanity", ["bash", "tests/ansible-test.sh", "sanity"]),
+        pytest_stage("pytest-checks", "not lab and not molecule", workers=2),
+    ],
+    "lab": [pytest_stage("pytest-lab", "lab")],
+    # each scenario has its own podman network and containers: all of them at once
+    "molecule": [pytest_stage("pytest-molecule", "molecule", workers=2)],
+}
+QUICK = {
+    "checks": [
+        ("lint", ["ansible-lint", "--profile", "production"]),
+        pytest_stage("pytest-checks", "not lab and not molecule", workers=2),
+    ],
+}
+
+
+# Lanes that yield the CPU to the lab lane (see the module docstring).
+BACKGROUND_LANES = ("checks", "molecule")
+
+
+class Stage(object):
+    def __init__(self, lane, name, command):
+        self.lane, self.name = lane, name
+        self.command = (["nice", "-n", "10"] if lane in BACKGROUND_LANES else []) + command
+        self.seconds = None
+        self.rc = None
+
+    @property
+    def log(self):
+        return os.path.join(LOGS, self.name + ".log")
+
+    def run(self, printer):
+        printer("%s %s: started (%s)" % (self.lane, self.name, " ".join(self.command)))
+        started = time.time()
+        with open(self.log, "w") as log:
+            self.rc = subprocess.call(self.command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                                      env=environment())
+        self.seconds = time.time() - started
+        result = "passed" if self.rc == 0 else "FAILED rc %d" % self.rc
+        log = os.path.relpath(self.log, ROOT)
+        printer("%s %s: %s in %.0f s (log: %s)" % (self.lane, self.name, result, self.seconds, log))
+        return self.rc == 0
+
+    def counts(self):
+        """(passed, failed, skipped) from the stage's junit file, or None for a non-pytest stage."""
+        path = os.path.join(LOGS, self.name + ".xml")
+        if not os.path.exists(path):
+            return None
+        root = ElementTree.parse(path).getroot()
+        suites = [root] if root.tag == "testsuite" else list(root)
+        total = failed = skipped = 0
+        for suite in suites:
+            total += int(suite.get("tests", 0))
+            failed += int(suite.get("failures", 0)) + int(suite.get("errors", 0))
+            skipped += int(suite.get("skipped", 0))
+        return total - failed - skipped, failed, skipped
+
+
+def environment():
+    env = dict(os.environ)
+    venv_bin = os.path.join(ROOT, ".venv", "bin")
+    env.update({"PATH": venv_bin + os.pathsep + env.get("PATH", ""), "ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"),
+                "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_NOCOLOR": "1", "PY_COLORS": "0"})
+    return env
+
+
+def tail(path, lines):
+    with open(path, errors="replace") as handle:
+        return "".join(handle.readlines()[-lines:])
+
+
+def static_asserts():
+    """Assertions written in the tests: Python assert statements and Ansible assert tasks."""
+    count = 0
+    for folder in ("tests", "molecule"):
+        for base, dirs, files in os.walk(os.path.join(ROOT, folder)):
+            dirs[:] = [d for d in dirs if d not in ("output", "__pycache__")]
+            for name in files:
+                if name.endswith(".py") and name != "suite.py":
+                    with open(os.path.join(base, name)) as handle:
+                        count += len(re.findall(r"^\s*(?:assert |check\()", handle.read(), re.M))
+                elif name.endswith((".yml", ".yaml")):
+                    with open(os.path.join(base, name)) as handle:
+                        count += len(re.findall(r"^\s*(?:- )?ansible\.builtin\.assert:", handle.read(), re.M))
+    return count
+
+
+def table(stages, wall):
+    rows = ["| lane | stage | seconds | result | tests passed / failed / skipped |", "|---|---|---:|---|---|"]
+    totals = [0, 0, 0]
+    for stage in stages:
+        counts = stage.counts() if stage.rc is not None else None
+        if counts:
+            totals = [a + b for a, b in zip(totals, counts)]
+        result = "not run" if stage.rc is None else ("passed" if stage.rc == 0 else "FAILED")
+        rows.append("| %s | %s | %s | %s | %s |" % (
+            stage.lane, stage.name, "-" if stage.seconds is None else "%.0f" % stage.seconds, result,
+            "%d / %d / %d" % counts if counts else ""))
+    rows.append("| **all** | wall time | **%.0f** (%d min %02d s) | %s | %d / %d / %d |" % (
+        wall, wall // 60, wall % 60, "passed" if all(s.rc == 0 for s in stages) else "FAILED", *totals))
+    rows.append("")
+    rows.append("Assertions written in the tests (assert statements, check() calls, Ansible assert tasks): %d"
+                % static_asserts())
+    return "\n".join(rows)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="lint and the tests that need no container")
+    parser.add_argument("--lane", action="append", choices=sorted(LANES), help="run only this lane (repeatable)")
+    parser.add_argument("--no-setup", action="store_true", help="skip the set-up stages")
+    args = parser.parse_args()
+    os.makedirs(LOGS, exist_ok=True)
+    lock = threading.Lock()
+    started = time.time()
+
+    def printer(message):
+        with lock:
+            print("[%s +%4.0f s] %s" % (time.strftime("%H:%M:%S"), time.time() - started, message), flush=True)
+
+    lanes = QUICK if args.quick else {name: LANES[name] for name in (args.lane or LANES)}
+    setup = [] if args.no_setup else [Stage("setup", name, command) for name, command in SETUP]
+    if args.quick:
+        setup = [stage for stage in setup if stage.name == "setup"]
+    work = {lane: [Stage(lane, name, command) for name, command in stages] for lane, stages in lanes.items()}
+    stages = setup + [stage for lane in work.values() for stage in lane]
+
+    ok = all(stage.run(printer) for stage in setup)
+    if ok:
+        threads = [threading.Thread(target=lambda lane=lane: [stage.run(printer) for stage in lane])
+                   for lane in work.values()]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    wall = time.time() - started
+    report = table(stages, wall)
+    with open(os.path.join(LOGS, "stages.md"), "w") as handle:
+        handle.write(report + "\n")
+    failed = [stage for stage in stages if stage.rc not in (0, None)]
+    for stage in failed:
+        print("\n===== %s failed (rc %d): last %d lines of %s =====\n%s" % (
+            stage.name, stage.rc, TAIL_LINES, os.path.relpath(stage.log, ROOT), tail(stage.log, TAIL_LINES)))
+    print("\n" + report)
+    return 0 if ok and not failed and all(stage.rc is not None for stage in stages) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
