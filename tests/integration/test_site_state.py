@@ -21,9 +21,8 @@ import time
 import urllib.request
 
 import psycopg2
-import yaml
 
-from .conftest import ROOT, changed_tasks, playbook, recap, run
+from .conftest import ROOT, changed_tasks, lab_secrets, playbook, recap, run
 
 CA_HOST = "lab-backup1"
 CA_DIR = "/etc/onprem-coder/ca"
@@ -107,11 +106,6 @@ def test_a_missing_site_ca_stops_before_any_change(deployed):
     assert fingerprints() == before
 
 
-def lab_secret(name):
-    with open(os.path.join(ROOT, "inventories", "lab", "group_vars", "all", "secrets.yml")) as handle:
-        return yaml.safe_load(handle)[name]
-
-
 class Writer(threading.Thread):
     """Commits one row at a time through the database VIP, each on a new TLS connection checked
     with verify-full against the controller's copy of the site CA (as the rotation updates it)."""
@@ -126,7 +120,7 @@ class Writer(threading.Thread):
 
     def connect(self):
         return psycopg2.connect(host=LAB_VIP, port=5000, dbname="coder", user="coder",
-                                password=lab_secret("coder_database_password"), sslmode="verify-full",
+                                password=lab_secrets()["coder_database_password"], sslmode="verify-full",
                                 sslrootcert=self.ca_file, connect_timeout=3)
 
     def run(self):

@@ -16,20 +16,16 @@ import stat
 import tarfile
 import time
 
-import yaml
-
-from .conftest import ROOT, changed_tasks, playbook, recap, run
+from .conftest import ROOT, changed_tasks, lab_secrets, playbook, recap, run
 
 OUTPUT = os.path.join(ROOT, "inventories", "lab", ".output")
-SECRETS = os.path.join(ROOT, "inventories", "lab", "group_vars", "all", "secrets.yml")
 
 
 def test_the_bundle_holds_every_host_and_no_secret(deployed):
     for old in glob.glob(os.path.join(OUTPUT, "support-bundle-*.tar.gz")):
         os.remove(old)
     # a secret planted where the bundle reads: a Patroni log line on the leader's host
-    with open(SECRETS) as handle:
-        secrets = dict((key, str(value)) for key, value in yaml.safe_load(handle).items())
+    secrets = lab_secrets()
     rc, out = run(["podman", "exec", "lab-pg1", "sh", "-c",
                    "echo 'planted %s' | systemd-cat --identifier=patroni" % secrets["patroni_superuser_password"]])
     assert rc == 0, out
