@@ -10,6 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.onprem.coder.plugins.module_utils.coder_upgrade import CoderUpgradeError, upgrade_plan
+from ansible_collections.onprem.coder.plugins.module_utils.coder_values_schema import SCHEMA as CODER_CHART_SCHEMA
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values import (
     ValuesError, coder_values, database_url, observability_values, provisioner_values, proxy_values, secret)
 
@@ -59,8 +60,10 @@ def k8s_secret(data, name, namespace, labels=None):
     return secret(name, namespace, data, labels)
 
 
-def helm_values_errors(values, schema):
-    """Messages for every place the values break the collection's schema of the chart ([] when fine)."""
+def helm_values_errors(values, schema=None):
+    """Messages for every place the values break the collection's schema of the chart ([] when fine);
+    without ``schema``, the one of Coder's charts (module_utils/coder_values_schema.py)."""
+    schema = CODER_CHART_SCHEMA if schema is None else schema
     if not HAS_JSONSCHEMA:
         raise AnsibleFilterError("helm_values_errors needs the jsonschema Python package on the controller")
     validator = jsonschema.Draft202012Validator(schema)

@@ -8,19 +8,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.onprem.coder.plugins.module_utils.database_checks import (
-    database_cert_sans, database_host_packages, dcs_patch, inventory_errors, pg_hba, pgbackrest_pg_hosts)
+    database_cert_sans, database_host_packages, dcs_patch, inventory_errors, patroni_dcs_defaults, pg_hba, pgbackrest_pg_hosts)
 from ansible_collections.onprem.coder.plugins.module_utils.latency import table as latency_table, verdict as latency_verdict
 from ansible_collections.onprem.coder.plugins.module_utils.etcd import EtcdError, move_leader_target
 from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import differing_parameters, unloaded_parameters
 from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_plan
 
 
-def database_inventory_errors(groups, host_vars, secret_names, default_dcs=None):
+def database_inventory_errors(groups, host_vars, secret_names):
     """Checks with the variables of the first postgres host (secrets only tested for presence).
-
-    ``default_dcs`` is the patroni role's own ``patroni_dcs`` default: role defaults are not
-    in hostvars, and the timing rule must be checked on what Patroni will really get.
-    """
+    The timing rule is checked on what Patroni will really get: the collection's PATRONI_DCS,
+    then the inventory's patroni_dcs and patroni_dcs_overrides."""
     def get(name, default=None):
         try:
             value = host_vars.get(name, default)
@@ -28,7 +26,7 @@ def database_inventory_errors(groups, host_vars, secret_names, default_dcs=None)
             value = default
         return default if value is None else value
 
-    timing = dict(default_dcs or {})
+    timing = patroni_dcs_defaults()
     timing.update(get("patroni_dcs", {}) or {})
     timing.update(get("patroni_dcs_overrides", {}) or {})
     # Patroni's own defaults where neither the role nor the inventory sets a value
@@ -37,6 +35,14 @@ def database_inventory_errors(groups, host_vars, secret_names, default_dcs=None)
     return inventory_errors(dict(groups), secrets, get("onprem_coder_database_client_cidrs", []),
                             get("postgresql_version", 15), ha=bool(get("onprem_coder_ha", True)), patroni_timing=timing,
                             vip=get("onprem_coder_database_vip", ""), vip_password=get("onprem_coder_database_vip_password", ""))
+
+
+def patroni_dcs_with_defaults(overrides=None):
+    """The collection's Patroni DCS settings (module_utils/database_checks.py PATRONI_DCS), with
+    ``overrides`` merged over them (one level)."""
+    result = patroni_dcs_defaults()
+    result.update(overrides or {})
+    return result
 
 
 def patroni_dcs_patch(current, desired):
@@ -113,6 +119,7 @@ class FilterModule(object):
             "database_host_packages": database_host_packages,
             "database_cert_sans": database_cert_sans,
             "patroni_dcs_patch": patroni_dcs_patch,
+            "patroni_dcs_defaults": patroni_dcs_with_defaults,
             "patroni_pg_hba": patroni_pg_hba,
             "pg_parameters_differing": pg_parameters_differing,
             "pg_parameters_unloaded": pg_parameters_unloaded,

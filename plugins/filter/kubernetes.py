@@ -12,7 +12,8 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.onprem.coder.plugins.module_utils.k8s_upgrade import (
     UpgradeError, check_versions, kubelet_versions, plan, playbook_view)
 from ansible_collections.onprem.coder.plugins.module_utils.kubeadm import (
-    KUBELET_PATCH_FILE, POOL_GROUPS, KubeadmError, inventory_errors, kubeadm_documents, kubelet_patch, static_pod_changes)
+    KUBELET_PATCH_FILE, KubeadmError, inventory_errors, kubeadm_documents, kubelet_patch, static_pod_changes)
+from ansible_collections.onprem.coder.plugins.module_utils import node_pools
 from ansible_collections.onprem.coder.plugins.module_utils.k8s_manifests import (
     ManifestError, calico_with_pod_cidr, containerd_hosts, metallb_pool, metallb_with_tolerations, network_policies, refused_storage_classes, storage_class)
 from ansible_collections.onprem.coder.plugins.module_utils.containerd import advice as containerd_version_advice
@@ -130,16 +131,25 @@ def k8s_calico(documents, pod_cidr):
 
 def node_pool(host, groups):
     """The pool a host's node belongs to (coder, provisioner, workspace), or '' (a control plane only)."""
-    for group in POOL_GROUPS:
-        if host in (groups.get(group) or []):
-            return group.replace("_nodes", "")
-    return ""
+    return node_pools.pool_of(host, groups)
+
+
+def node_pool_spec(host, groups, definitions, host_labels=None, host_taints=None):
+    try:
+        return node_pools.host_pool_spec(host, groups, definitions, host_labels, host_taints)
+    except node_pools.NodePoolError as err:
+        raise AnsibleFilterError(str(err))
 
 
 class FilterModule(object):
     def filters(self):
         return {
             "node_pool": node_pool,
+            "node_pool_members": node_pools.pool_members,
+            "node_pool_hosts": node_pools.pool_hosts,
+            "node_pool_definitions": node_pools.pool_definitions,
+            "node_pool_registration_taints": node_pools.registration_taints,
+            "node_pool_spec": node_pool_spec,
             "kubeadm_config": kubeadm_config,
             "to_toml": toml,
             "kubernetes_inventory_errors": kubernetes_inventory_errors,

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.onprem.coder.plugins.module_utils.cluster_site import site_nodes
+from ansible_collections.onprem.coder.plugins.module_utils.node_pools import POOL_GROUPS
 
 POOL_HOST_VARS = (("labels", "node_pools_host_labels"), ("taints", "node_pools_host_taints"),
                   ("capacity", "onprem_coder_node_capacity"))
@@ -62,7 +63,7 @@ def cluster_model_kubeadm_files(groups, render_dir):
     for index, host in enumerate(control_planes):
         files.append({"name": host, "path": "%s/kubeadm/%s.yaml" % (render_dir, host),
                       "kind": "init" if index == 0 else "join", "control_plane": index > 0})
-    for group in ("coder_nodes", "provisioner_nodes", "workspace_nodes"):
+    for group in POOL_GROUPS:
         hosts = [host for host in groups.get(group) or [] if host not in control_planes]
         if hosts:
             files.append({"name": hosts[0], "path": "%s/kubeadm/%s.yaml" % (render_dir, hosts[0]), "kind": "join",

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import os
 
-from ansible_collections.onprem.coder.plugins.module_utils import site_state
+from ansible_collections.onprem.coder.plugins.module_utils import site_checks, site_state
 
 
 def _fmt(value):
@@ -125,6 +125,24 @@ def kubernetes_api_endpoint(groups, first_address=None, external=None, vip=None,
     return site_state.kubernetes_api_endpoint(groups, first_address, external, vip, port)
 
 
+def site_placeholders(host_vars):
+    """The placeholders left in a host's variables: its onprem_coder_* variables and every
+    secret the collection reads (module_utils/site_checks.py)."""
+    values = {}
+    for name in list(host_vars.keys()):
+        if not (str(name).startswith(site_checks.PREFIX) or name in site_checks.SECRETS):
+            continue
+        try:
+            values[name] = host_vars[name]
+        except Exception:  # pylint: disable=broad-except  # a value that cannot be templated is not a placeholder
+            continue
+    return site_checks.placeholders(values)
+
+
+def coder_inventory_errors(access_url, wildcard_access_url="", regions=None, proxy_urls=None, install=True):
+    return site_checks.coder_errors(access_url, wildcard_access_url, regions, proxy_urls, install)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -134,4 +152,6 @@ class FilterModule(object):
             "site_paths": site_paths,
             "database_endpoint": database_endpoint,
             "kubernetes_api_endpoint": kubernetes_api_endpoint,
+            "site_placeholders": site_placeholders,
+            "coder_inventory_errors": coder_inventory_errors,
         }

@@ -17,11 +17,10 @@ except ImportError:  # Python 2
     from urlparse import urlparse  # type: ignore
 
 from ansible_collections.onprem.coder.plugins.module_utils import cluster_model as model
-from ansible_collections.onprem.coder.plugins.module_utils.node_pools import parse_taint
+from ansible_collections.onprem.coder.plugins.module_utils.node_pools import POOLS, parse_taint
 
 CONTROL_PLANE_TAINT = {"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"}
 CONTROL_PLANE_LABEL = "node-role.kubernetes.io/control-plane"
-POOL_GROUPS = (("coder", "coder_nodes"), ("provisioner", "provisioner_nodes"), ("workspace", "workspace_nodes"))
 # The kubelet's default hard eviction threshold: memory a node never offers to pods.
 EVICTION_MEMORY = "100Mi"
 USER_ADDRESS = "203.0.113.10"   # TEST-NET-3: a user, or a region's workspace proxy, outside the cluster
@@ -62,7 +61,7 @@ def site_nodes(groups, pool_definitions, plan, host_settings=None, kubelet=None)
         size = pools.get("control_plane") or {}
         nodes[name] = {"name": name, "labels": {CONTROL_PLANE_LABEL: ""}, "taints": [dict(CONTROL_PLANE_TAINT)],
                        "capacity": (size.get("min_cpu"), size.get("min_memory_gb")), "kubelet": kubelet.get("control_plane")}
-    for pool, group in POOL_GROUPS:
+    for pool, group in POOLS:
         definition = (pool_definitions or {}).get(pool) or {}
         group = definition.get("group", group)
         size = pools.get(pool) or {}

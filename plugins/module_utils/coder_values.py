@@ -67,7 +67,7 @@ def _env(items):
     return [{"name": name, "value": value} for name, value in items]
 
 
-def _check_url(name, value, wildcard=False):
+def check_url(name, value, wildcard=False):
     text = str(value or "")
     if not text.startswith(("https://", "http://")) and not wildcard:
         raise ValuesError("%s: %r, expected an http(s):// URL" % (name, value))
@@ -79,8 +79,8 @@ def _check_url(name, value, wildcard=False):
 def coder_values(plan, settings):
     """Values of the `coder` release (the control plane)."""
     s = dict(settings)
-    access_url = _check_url("onprem_coder_access_url", s.get("access_url"))
-    wildcard = _check_url("onprem_coder_wildcard_access_url", s.get("wildcard_access_url", ""), wildcard=True)
+    access_url = check_url("onprem_coder_access_url", s.get("access_url"))
+    wildcard = check_url("onprem_coder_wildcard_access_url", s.get("wildcard_access_url", ""), wildcard=True)
     coderd = plan["coderd"]
     external = plan["provisioners"]["replicas"] > 0 and s.get("external_provisioners", True)
     selector, tolerations = _pool_placement("coder")
@@ -210,10 +210,10 @@ def proxy_values(plan, region, settings):
     if region not in proxies:
         raise ValuesError("onprem_coder_regions: no region %r in the plan (regions: %s)" % (region, sorted(proxies)))
     proxy = proxies[region]
-    access_url = _check_url("onprem_coder_regions[%s].access_url" % region, s.get("access_url"))
-    primary = _check_url("onprem_coder_access_url", s.get("primary_access_url"))
-    wildcard = _check_url("onprem_coder_regions[%s].wildcard_access_url" % region, s.get("wildcard_access_url", ""),
-                          wildcard=True)
+    access_url = check_url("onprem_coder_proxy_urls.%s.access_url" % region, s.get("access_url"))
+    primary = check_url("onprem_coder_access_url", s.get("primary_access_url"))
+    wildcard = check_url("onprem_coder_proxy_urls.%s.wildcard_access_url" % region, s.get("wildcard_access_url", ""),
+                         wildcard=True)
     env = _env([("CODER_PRIMARY_ACCESS_URL", primary), ("CODER_ACCESS_URL", access_url)])
     if wildcard:
         env += _env([("CODER_WILDCARD_ACCESS_URL", wildcard)])

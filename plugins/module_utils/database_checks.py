@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
 import ipaddress
 
 SUPPORTED_POSTGRESQL_VERSIONS = (13, 14, 15, 16, 17)
@@ -17,6 +18,28 @@ SUPPORTED_POSTGRESQL_VERSIONS = (13, 14, 15, 16, 17)
 
 def _missing(value):
     return value is None or value is False or (isinstance(value, str) and not value.strip())
+
+
+# Patroni's dynamic configuration for a Coder database, the patroni role's default patroni_dcs
+# (through the patroni_dcs_defaults filter) and what the up-front timing check starts from:
+# a leader lost is noticed within ttl (8 s), no committed write is lost (synchronous, strict),
+# and members keep running when etcd is unreachable but they see each other (failsafe).
+PATRONI_DCS = {
+    "ttl": 8,
+    "loop_wait": 1,
+    "retry_timeout": 3,
+    "maximum_lag_on_failover": 1048576,
+    "synchronous_mode": True,
+    "synchronous_mode_strict": True,
+    "synchronous_node_count": 1,
+    "failsafe_mode": True,
+    "postgresql": {"use_pg_rewind": True, "use_slots": True},
+}
+
+
+def patroni_dcs_defaults():
+    """A copy of PATRONI_DCS."""
+    return copy.deepcopy(PATRONI_DCS)
 
 
 def inventory_errors(groups, secrets, cidrs, postgresql_version, ha=True, patroni_timing=None, vip=None,

@@ -7,11 +7,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.onprem.coder.plugins.module_utils.node_pools import POOL_GROUPS
+
 # A machine sold as 8 GB reports a little less in MemTotal (kernel and firmware reserve
 # some): a shortfall smaller than this fraction is not reported.
 TOLERANCE = 0.05
 
-EXCLUSIVE_POOLS = ("coder_nodes", "provisioner_nodes", "workspace_nodes")
 DATA_MOUNTS = {"postgres": "/var/lib/postgresql"}
 
 
@@ -112,7 +113,7 @@ def check(plan, groups, hosts):
                                        "message": "%s (%s): %.1f GB free on %s (holds %s), plan needs %s GB"
                                                   % (name, group, free_gb, mount, need["mount"], need["disk_gb"])})
     membership = {}
-    for group in EXCLUSIVE_POOLS:
+    for group in POOL_GROUPS:
         for name in groups.get(group) or []:
             membership.setdefault(name, []).append(group)
     for name, in_groups in sorted(membership.items()):

@@ -21,6 +21,7 @@ import ipaddress
 import re
 
 from ansible_collections.onprem.coder.plugins.module_utils.dicts import merge
+from ansible_collections.onprem.coder.plugins.module_utils.node_pools import POOL_GROUPS
 
 KUBEADM_API = "kubeadm.k8s.io/v1beta4"
 KUBELET_API = "kubelet.config.k8s.io/v1beta1"
@@ -227,9 +228,6 @@ def _normal(section):
     if "certSANs" in section:
         section["certSANs"] = sorted(section["certSANs"])
     return section
-
-
-POOL_GROUPS = ("coder_nodes", "provisioner_nodes", "workspace_nodes")
 
 
 def inventory_errors(groups, settings):

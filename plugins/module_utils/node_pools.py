@@ -130,8 +130,62 @@ def _sorted(labels):
     return dict(sorted(labels.items()))
 
 
-def pool_defaults(pool, prefix="onprem.coder/", taint=True):
-    """The label and taint a pool's nodes carry by default: <prefix>pool=<pool> and the same as NoSchedule."""
-    labels = {prefix + "pool": pool}
-    taints = [{"key": prefix + "pool", "value": pool, "effect": "NoSchedule"}] if taint else []
-    return labels, taints
+# The Coder Validated Architecture's node pools and the inventory group of each, in order.
+# Everything that maps a host to its pool, a pool to its group, or a pool to its label and
+# taint reads these: the node_pools role and module, the kubeadm builder and inventory check,
+# the host check, the cluster model and the playbooks (through the node_pool* filters).
+POOLS = (("coder", "coder_nodes"), ("provisioner", "provisioner_nodes"), ("workspace", "workspace_nodes"))
+POOL_GROUPS = tuple(group for _pool, group in POOLS)
+PREFIX = "onprem.coder/"
+
+
+def pool_definitions(prefix=PREFIX):
+    """Each pool's group, label <prefix>pool=<pool> and taint <prefix>pool=<pool>:NoSchedule:
+    the node_pools role's default definitions."""
+    return dict((pool, {"group": group, "labels": {prefix + "pool": pool},
+                        "taints": ["%spool=%s:NoSchedule" % (prefix, pool)]}) for pool, group in POOLS)
+
+
+def pool_members(groups):
+    """Pool name -> the hosts of its inventory group (empty list when the group is absent)."""
+    return dict((pool, list(groups.get(group) or [])) for pool, group in POOLS)
+
+
+def pool_hosts(groups):
+    """Every host of any pool group, once, in inventory order."""
+    hosts = []
+    for _pool, group in POOLS:
+        hosts.extend(host for host in groups.get(group) or [] if host not in hosts)
+    return hosts
+
+
+def pools_of(host, groups):
+    """The pools whose group lists the host (more than one is an inventory error)."""
+    return [pool for pool, group in POOLS if host in (groups.get(group) or [])]
+
+
+def pool_of(host, groups):
+    """The pool a host's node belongs to (coder, provisioner, workspace), or '' (a control plane only)."""
+    pools = pools_of(host, groups)
+    return pools[0] if pools else ""
+
+
+def registration_taints(pool, prefix=PREFIX):
+    """The taint a worker registers with (kubelet --register-with-taints), so nothing lands on it
+    before the node_pools step labels it: its pool's taint, none outside a pool."""
+    return [{"key": prefix + "pool", "value": pool, "effect": "NoSchedule"}] if pool else []
+
+
+def host_pool_spec(host, groups, definitions, host_labels=None, host_taints=None):
+    """The labels and taints one node ends up with: its pool's (from `definitions`, the
+    node_pools role's, keyed by pool with the group each reads) plus the host's own.
+    Returns {pool, labels, taints}; a host in the groups of two pools is an error."""
+    pools = [name for name, definition in sorted((definitions or {}).items())
+             if host in (groups.get(definition.get("group") or dict(POOLS).get(name, "")) or [])]
+    if len(pools) > 1:
+        raise NodePoolError("host %s is in the groups of pools %s; expected one pool per node" % (host, ", ".join(pools)))
+    definition = definitions[pools[0]] if pools else {}
+    labels = dict(definition.get("labels") or {})
+    labels.update(host_labels or {})
+    return {"pool": pools[0] if pools else "", "labels": labels,
+            "taints": list(definition.get("taints") or []) + list(host_taints or [])}

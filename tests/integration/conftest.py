@@ -31,6 +31,33 @@ def playbook(*args, **kwargs):
     return run(["ansible-playbook"] + list(args), **kwargs)
 
 
+PLACEHOLDER = "FILL-IN"
+FILLED = "t3stval"   # what a site gives instead (short enough for a VRRP password)
+
+
+def filled(inventory, **extra):
+    """Extra variables that give every placeholder of a shipped inventory a value, as a site
+    does before its first change: each group_vars/all variable holding a placeholder, with the
+    placeholder strings replaced. ``extra`` is merged on top."""
+    def fill(value):
+        if isinstance(value, dict):
+            return dict((key, fill(item)) for key, item in value.items())
+        if isinstance(value, list):
+            return [fill(item) for item in value]
+        return FILLED if isinstance(value, str) and value.startswith(PLACEHOLDER) else value
+
+    variables = {}
+    folder = os.path.join(ROOT, "inventories", inventory, "group_vars", "all")
+    for name in sorted(os.listdir(folder)):
+        with open(os.path.join(folder, name)) as handle:
+            for key, value in (yaml.safe_load(handle) or {}).items():
+                if fill(value) != value:
+                    variables[key] = fill(value)
+    assert variables or inventory == "lab", "no placeholder found in inventories/%s" % inventory
+    variables.update(extra)
+    return variables
+
+
 def recap(out):
     """{host: {ok, changed, unreachable, failed}} from every PLAY RECAP line of the output."""
     counts = {}

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values import coder_values
-from .conftest import ROOT, playbook
+from .conftest import ROOT, filled, playbook
 
 PHASES = ["playbooks/plan.yml", "playbooks/coder.yml", "playbooks/proxies.yml", "playbooks/observability.yml"]
 
@@ -23,7 +23,8 @@ PHASES = ["playbooks/plan.yml", "playbooks/coder.yml", "playbooks/proxies.yml", 
 def render(tmp_path, inventory, *extra):
     args = []
     for phase in PHASES:
-        settings = json.dumps({"onprem_coder_output_dir": str(tmp_path), "onprem_coder_render_only": True})
+        settings = json.dumps(filled(os.path.basename(inventory), onprem_coder_output_dir=str(tmp_path),
+                                     onprem_coder_render_only=True))
         args.append(playbook("-i", inventory, phase, "-e", settings, *extra))
     return args
 
@@ -61,10 +62,10 @@ def test_a_phase_run_on_its_own_derives_the_database_endpoint_from_the_inventory
     # `site.yml --tags observability` without the database phase, on a controller that never ran
     # it and from another directory: the values are what a full run writes (the first HAProxy
     # host's inventory address, or the VIP when there is one), never an empty database host.
-    settings = {"onprem_coder_output_dir": str(tmp_path / "out"), "onprem_coder_render_only": True}
+    settings = filled("sample", onprem_coder_output_dir=str(tmp_path / "out"), onprem_coder_render_only=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    for extra, host in (({}, "10.20.1.21"), ({"onprem_coder_database_vip": "10.20.0.100"}, "10.20.0.100")):
+    for extra, host in (({}, "10.20.1.21"), ({"onprem_coder_database_vip": "10.20.0.100", "onprem_coder_database_vip_password": "vrrp-pw"}, "10.20.0.100")):
         rc, out = playbook("-i", os.path.join(ROOT, "inventories", "sample"), os.path.join(ROOT, "playbooks", "observability.yml"),
                            "-e", json.dumps(dict(settings, **extra)), cwd=str(elsewhere))
         assert rc == 0, out[-3000:]

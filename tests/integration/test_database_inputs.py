@@ -11,13 +11,11 @@ __metaclass__ = type
 
 import json
 
-from .conftest import playbook
+from .conftest import filled, playbook
 
-GOOD = {
-    "patroni_superuser_password": "x1", "patroni_replication_password": "x2", "patroni_rewind_password": "x3",
-    "patroni_restapi_password": "x4", "coder_database_password": "x5",
-    "onprem_coder_database_client_cidrs": ["10.20.0.0/16"],
-}
+GOOD = filled("sample", patroni_superuser_password="x1", patroni_replication_password="x2", patroni_rewind_password="x3",
+              patroni_restapi_password="x4", coder_database_password="x5",
+              onprem_coder_database_client_cidrs=["10.20.0.0/16"])
 
 
 def run_database(tmp_path, extra, limit_groups=None):
@@ -29,7 +27,7 @@ def run_database(tmp_path, extra, limit_groups=None):
 
 def test_good_input_passes_the_check_then_needs_hosts(tmp_path):
     rc, out = run_database(tmp_path, {})
-    assert "The database inventory passes its checks." in out
+    assert "The inventory passes the checks of every phase." in out
     assert rc != 0      # then it tries the (non-existent) sample hosts
 
 
@@ -71,7 +69,7 @@ def test_timing_rule_uses_the_patroni_role_defaults(tmp_path):
     # The patroni role ships loop_wait 1 and retry_timeout 3: ttl 7 is exactly allowed,
     # ttl 6 is not, and the message quotes the role's values, not made-up ones.
     rc, out = run_database(tmp_path / "seven", {"patroni_dcs_overrides": {"ttl": 7}})
-    assert "The database inventory passes its checks." in out
+    assert "The inventory passes the checks of every phase." in out
     rc, out = run_database(tmp_path / "six", {"patroni_dcs_overrides": {"ttl": 6}})
     assert rc != 0
     assert "patroni_dcs.ttl: loop_wait (1) + 2 x retry_timeout (3) = 7 is more than ttl (6)" in out

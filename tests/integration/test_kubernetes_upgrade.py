@@ -15,7 +15,7 @@ import re
 
 from ansible_collections.onprem.coder.tests.unit.plugins.modules.k8s_contract_server import node, start
 
-from .conftest import playbook
+from .conftest import filled, playbook
 
 CONTROL = ["k8s-cp%d.dc1.example.internal" % i for i in range(1, 4)]
 CODER = ["k8s-coder%d.dc1.example.internal" % i for i in range(1, 4)]
@@ -29,8 +29,8 @@ def cluster(tmp_path, server, versions):
 
 
 def upgrade(tmp_path, kubeconfig, target, **extra):
-    variables = {"onprem_coder_output_dir": str(tmp_path / "out"), "onprem_coder_kubeconfig": kubeconfig,
-                 "onprem_coder_kubernetes_version": target}
+    variables = filled("sample", onprem_coder_output_dir=str(tmp_path / "out"), onprem_coder_kubeconfig=kubeconfig,
+                       onprem_coder_kubernetes_version=target)
     variables.update(extra)
     return playbook("-i", "inventories/sample", "playbooks/k8s_upgrade.yml", "-e", json.dumps(variables),
                     env={"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})

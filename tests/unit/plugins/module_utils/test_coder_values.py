@@ -15,13 +15,11 @@ import yaml
 
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values import (
     ValuesError, coder_values, database_url, metrics_service, pdb, provisioner_values, proxy_values, secret)
+from ansible_collections.onprem.coder.plugins.module_utils.coder_values_schema import SCHEMA
 from ansible_collections.onprem.coder.plugins.module_utils.sizing import size
 
 jsonschema = pytest.importorskip("jsonschema")
 kubernetes_validate = pytest.importorskip("kubernetes_validate")
-SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "coder", "files", "values-2.34.schema.json")
-with open(SCHEMA_PATH) as handle:
-    SCHEMA = json.load(handle)
 PLAN_1K = size(1000)
 PLAN_3K = size(3000, regions=[{"name": "eu-west", "users": 1200}], database_encryption=True)
 BASE = {"version": "2.34.0", "access_url": "https://coder.example.com", "wildcard_access_url": "*.coder.example.com"}

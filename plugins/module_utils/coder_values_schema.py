@@ -1,5 +1,20 @@
+# -*- coding: utf-8 -*-
+# Copyright: onprem.coder contributors
+# Apache License 2.0 (see LICENSE)
+"""The values of Coder's Helm charts (coder, coder-provisioner) that onprem.coder sets, for the
+pinned chart line 2.34.x, as a JSON schema (draft 2020-12). Kept by hand from the charts'
+values.yaml; a value outside it is a mistake in the collection. The coder and coder_provisioner
+roles check their values files against it (filter helm_values_errors)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+CHART_LINE = "2.34"
+SCHEMA = json.loads(r'''
 {
-  "$comment": "The values of Coder's helm charts (coder, coder-provisioner) that onprem.coder sets, for chart 2.34.x. Kept by hand from the chart's values.yaml; a value outside it is a mistake in the collection.",
   "$schema": "https://json-schema.org/draft/2020-12/schema",
   "additionalProperties": false,
   "properties": {
@@ -306,3 +321,4 @@
   ],
   "type": "object"
 }
+''')
