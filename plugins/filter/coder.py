@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.onprem.coder.plugins.module_utils.coder_upgrade import CoderUpgradeError, upgrade_plan
+from ansible_collections.onprem.coder.plugins.module_utils.coder_upgrade import CoderUpgradeError, release_action
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values_schema import SCHEMA as CODER_CHART_SCHEMA
 from ansible_collections.onprem.coder.plugins.module_utils.coder_values import (
     ValuesError, coder_values, database_url, observability_values, provisioner_values, proxy_values, secret)
@@ -28,10 +28,10 @@ def _call(function, *args, **kwargs):
         raise AnsibleFilterError(str(exc))
 
 
-def coder_upgrade_plan(status, desired, replicas, backup_repository, backup_confirmed=False):
+def coder_release_action(status, desired, replicas, backup_repository, backup_confirmed=False):
     """Install, nothing or upgrade (module_utils/coder_upgrade.py), or {'error': message} to assert on."""
     try:
-        return upgrade_plan(status, desired, replicas, backup_repository, backup_confirmed)
+        return release_action(status, desired, replicas, backup_repository, backup_confirmed)
     except CoderUpgradeError as exc:
         return {"error": str(exc)}
 
@@ -84,7 +84,7 @@ class FilterModule(object):
     def filters(self):
         return {
             "helm_release": helm_release,
-            "coder_upgrade_plan": coder_upgrade_plan,
+            "coder_release_action": coder_release_action,
             "coder_helm_values": coder_helm_values,
             "coder_provisioner_helm_values": coder_provisioner_helm_values,
             "coder_proxy_helm_values": coder_proxy_helm_values,

@@ -1,18 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright: onprem.coder contributors
 # Apache License 2.0 (see LICENSE)
-"""Filters of the database phase (logic in module_utils/database_checks.py)."""
+"""Filters of the database phase (logic in module_utils/database_checks.py, database_config.py and the
+other database modules)."""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.onprem.coder.plugins.module_utils.database_checks import (
-    database_cert_sans, database_host_packages, dcs_patch, inventory_errors, patroni_dcs_defaults, pg_hba, pgbackrest_pg_hosts)
+from ansible_collections.onprem.coder.plugins.module_utils.database_checks import inventory_errors
+from ansible_collections.onprem.coder.plugins.module_utils.database_config import (
+    database_cert_sans, database_host_packages, dcs_patch, patroni_dcs_defaults, pg_hba, pgbackrest_pg_hosts)
 from ansible_collections.onprem.coder.plugins.module_utils.latency import table as latency_table, verdict as latency_verdict
 from ansible_collections.onprem.coder.plugins.module_utils.etcd import EtcdError, move_leader_target
-from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import differing_parameters, unloaded_parameters
-from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_plan
+from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import unloaded_parameters
+from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_choice
 
 
 def database_inventory_errors(groups, host_vars, secret_names):
@@ -38,7 +40,7 @@ def database_inventory_errors(groups, host_vars, secret_names):
 
 
 def patroni_dcs_with_defaults(overrides=None):
-    """The collection's Patroni DCS settings (module_utils/database_checks.py PATRONI_DCS), with
+    """The collection's Patroni DCS settings (module_utils/database_config.py PATRONI_DCS), with
     ``overrides`` merged over them (one level)."""
     result = patroni_dcs_defaults()
     result.update(overrides or {})
@@ -47,11 +49,6 @@ def patroni_dcs_with_defaults(overrides=None):
 
 def patroni_dcs_patch(current, desired):
     return dcs_patch(current, desired)
-
-
-def pg_parameters_differing(rows, desired):
-    """Names of the desired PostgreSQL parameters whose running value (pg_settings rows) differs."""
-    return differing_parameters(rows, desired)
 
 
 def pg_parameters_unloaded(rows, desired):
@@ -93,10 +90,10 @@ def patroni_pg_hba(member_addresses, proxy_addresses, client_cidrs, superuser, r
                   coder_database, coder_user)
 
 
-def pgbackrest_restore_plan(info, target, now):
+def pgbackrest_restore_choice(info, target, now):
     """The backup set and restore options for a target, or {'error': message} to assert on."""
     try:
-        return restore_plan(info, target, float(now))
+        return restore_choice(info, target, float(now))
     except RestoreError as exc:
         return {"error": str(exc)}
 
@@ -121,12 +118,11 @@ class FilterModule(object):
             "patroni_dcs_patch": patroni_dcs_patch,
             "patroni_dcs_defaults": patroni_dcs_with_defaults,
             "patroni_pg_hba": patroni_pg_hba,
-            "pg_parameters_differing": pg_parameters_differing,
             "pg_parameters_unloaded": pg_parameters_unloaded,
             "etcd_move_leader_target": etcd_move_leader_target,
             "database_latency_targets": database_latency_targets,
             "database_latency_report": database_latency_report,
             "pgbackrest_pg_hosts": pgbackrest_pg_hosts,
-            "pgbackrest_restore_plan": pgbackrest_restore_plan,
+            "pgbackrest_restore_choice": pgbackrest_restore_choice,
             "restore_target_error": restore_target_error,
         }

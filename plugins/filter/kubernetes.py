@@ -10,7 +10,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.onprem.coder.plugins.module_utils.k8s_upgrade import (
-    UpgradeError, check_versions, kubelet_versions, plan, playbook_view)
+    UpgradeError, check_versions, kubelet_versions, order, playbook_view)
 from ansible_collections.onprem.coder.plugins.module_utils.kubeadm import (
     KUBELET_PATCH_FILE, KubeadmError, inventory_errors, kubeadm_documents, kubelet_patch, static_pod_changes)
 from ansible_collections.onprem.coder.plugins.module_utils import node_pools
@@ -73,7 +73,7 @@ def containerd_registry_hosts(registry, mirrors):
     return _manifest(containerd_hosts, registry, mirrors)
 
 
-def k8s_upgrade_plan(control_planes, pools, current, target, batch_sizes=None, nodes=None, host_vars=None):
+def k8s_upgrade_order(control_planes, pools, current, target, batch_sizes=None, nodes=None, host_vars=None):
     """{'steps': [...], 'hosts': {...}, 'batch': {...}} or {'error': message} to assert on.
 
     nodes: the Node objects from the API (their kubelet versions say which hosts are done);
@@ -89,8 +89,8 @@ def k8s_upgrade_plan(control_planes, pools, current, target, batch_sizes=None, n
     versions = kubelet_versions(nodes or [], hosts, node_names)
     try:
         check_versions(current, target)
-        steps = plan(control_planes, pools, batch_sizes or {}, target=target, server_version=current,
-                     node_versions=versions)
+        steps = order(control_planes, pools, batch_sizes or {}, target=target, server_version=current,
+                      node_versions=versions)
     except UpgradeError as exc:
         return {"error": str(exc)}
     result = {"steps": steps}
@@ -157,7 +157,7 @@ class FilterModule(object):
             "kubeadm_kubelet_patch": kubeadm_kubelet_patch,
             "containerd_advice": containerd_advice,
             "containerd_registry_hosts": containerd_registry_hosts,
-            "k8s_upgrade_plan": k8s_upgrade_plan,
+            "k8s_upgrade_order": k8s_upgrade_order,
             "k8s_storage_class": k8s_storage_class,
             "k8s_refused_storage_classes": k8s_refused_storage_classes,
             "k8s_metallb_pool": k8s_metallb_pool,

@@ -143,6 +143,10 @@ def coder_inventory_errors(access_url, wildcard_access_url="", regions=None, pro
     return site_checks.coder_errors(access_url, wildcard_access_url, regions, proxy_urls, install)
 
 
+def shared_haproxy_errors(groups, api_vip="", api_external=""):
+    return site_checks.shared_haproxy_errors(groups, api_vip, api_external)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -154,4 +158,5 @@ class FilterModule(object):
             "kubernetes_api_endpoint": kubernetes_api_endpoint,
             "site_placeholders": site_placeholders,
             "coder_inventory_errors": coder_inventory_errors,
+            "shared_haproxy_errors": shared_haproxy_errors,
         }

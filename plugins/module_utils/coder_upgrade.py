@@ -39,7 +39,7 @@ def deployed_version(status):
     return match.group(1).lstrip("v") if match else None
 
 
-def upgrade_plan(status, desired, replicas, backup_repository, backup_confirmed=False):
+def release_action(status, desired, replicas, backup_repository, backup_confirmed=False):
     """{"action": "install" | "none" | "upgrade", "from", "to", "backup", "one_replica_first"}.
 
     status: helm_info's ``status`` of the Coder release; desired: coder_version; replicas: the

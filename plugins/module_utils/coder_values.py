@@ -78,11 +78,11 @@ def check_url(name, value, wildcard=False):
 
 def coder_values(plan, settings):
     """Values of the `coder` release (the control plane)."""
-    s = dict(settings)
-    access_url = check_url("onprem_coder_access_url", s.get("access_url"))
-    wildcard = check_url("onprem_coder_wildcard_access_url", s.get("wildcard_access_url", ""), wildcard=True)
+    given = dict(settings)
+    access_url = check_url("onprem_coder_access_url", given.get("access_url"))
+    wildcard = check_url("onprem_coder_wildcard_access_url", given.get("wildcard_access_url", ""), wildcard=True)
     coderd = plan["coderd"]
-    external = plan["provisioners"]["replicas"] > 0 and s.get("external_provisioners", True)
+    external = plan["provisioners"]["replicas"] > 0 and given.get("external_provisioners", True)
     selector, tolerations = _pool_placement("coder")
     env = [{"name": "CODER_ACCESS_URL", "value": access_url}]
     if wildcard:
@@ -96,19 +96,19 @@ def coder_values(plan, settings):
     if plan.get("database_encryption"):
         env.append({"name": "CODER_EXTERNAL_TOKEN_ENCRYPTION_KEYS",
                     "valueFrom": {"secretKeyRef": {"name": KEYS_SECRET, "key": "keys"}}})
-    if s.get("airgapped"):
+    if given.get("airgapped"):
         env += _env(AIRGAP_ENV)
-    if s.get("support_links"):
-        env += _env([("CODER_SUPPORT_LINKS", json.dumps(s["support_links"], separators=(",", ":"), sort_keys=True))])
-    for item in s.get("extra_env") or []:
+    if given.get("support_links"):
+        env += _env([("CODER_SUPPORT_LINKS", json.dumps(given["support_links"], separators=(",", ":"), sort_keys=True))])
+    for item in given.get("extra_env") or []:
         if item.get("name") in CHART_OWNED_ENV:
             raise ValuesError("coder_extra_env: %s is set by the chart itself; remove it" % item.get("name"))
         env = [e for e in env if e["name"] != item.get("name")] + [item]
     service = {"enable": True, "type": "LoadBalancer", "externalTrafficPolicy": "Local"}
-    if s.get("load_balancer_ip"):
-        service["loadBalancerIP"] = str(s["load_balancer_ip"])
+    if given.get("load_balancer_ip"):
+        service["loadBalancerIP"] = str(given["load_balancer_ip"])
     coder = {
-        "image": {"repo": s.get("image_repo", "ghcr.io/coder/coder"), "tag": "v%s" % s["version"],
+        "image": {"repo": given.get("image_repo", "ghcr.io/coder/coder"), "tag": "v%s" % given["version"],
                   "pullPolicy": "IfNotPresent"},
         "replicaCount": coderd["replicas"],
         "resources": {"requests": dict(coderd["requests"]), "limits": dict(coderd["limits"])},
@@ -117,23 +117,23 @@ def coder_values(plan, settings):
         "nodeSelector": selector,
         "tolerations": tolerations,
         "affinity": {"podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{
-            "labelSelector": {"matchLabels": {"app.kubernetes.io/instance": s.get("release", "coder")}},
+            "labelSelector": {"matchLabels": {"app.kubernetes.io/instance": given.get("release", "coder")}},
             "topologyKey": "kubernetes.io/hostname"}]}},
         "podAnnotations": dict(SCRAPE_ANNOTATIONS),
         # what the NetworkPolicies select coderd by (database and API egress)
         "podLabels": dict(CODERD),
         "service": service,
     }
-    if s.get("image_pull_secrets"):
-        coder["image"]["pullSecrets"] = [{"name": name} for name in s["image_pull_secrets"]]
-    if s.get("tls_secret"):
-        coder["tls"] = {"secretNames": [s["tls_secret"]]}
+    if given.get("image_pull_secrets"):
+        coder["image"]["pullSecrets"] = [{"name": name} for name in given["image_pull_secrets"]]
+    if given.get("tls_secret"):
+        coder["tls"] = {"secretNames": [given["tls_secret"]]}
     values = {
         "coder": coder,
-        "extraTemplates": [_yaml_json(pdb(s.get("namespace", "coder"), s.get("release", "coder"), coderd["replicas"])),
-                           _yaml_json(metrics_service(s.get("namespace", "coder"), s.get("release", "coder")))],
+        "extraTemplates": [_yaml_json(pdb(given.get("namespace", "coder"), given.get("release", "coder"), coderd["replicas"])),
+                           _yaml_json(metrics_service(given.get("namespace", "coder"), given.get("release", "coder")))],
     }
-    return merge(values, s.get("overrides"))
+    return merge(values, given.get("overrides"))
 
 
 def _yaml_json(obj):
@@ -160,28 +160,28 @@ def metrics_service(namespace, release):
 
 def provisioner_values(plan, settings):
     """Values of the `coder-provisioner` release (external provisioner daemons)."""
-    s = dict(settings)
+    given = dict(settings)
     prov = plan["provisioners"]
     pool = "coder" if prov.get("share_coderd_nodes") else "provisioner"
     selector, tolerations = _pool_placement(pool)
-    grace = int(s.get("termination_grace_seconds", 1800))
+    grace = int(given.get("termination_grace_seconds", 1800))
     # The plan's replicas are the site's concurrent builds, on nodes sized for them: a pool
     # without its own count takes what the pools with one leave.
-    replicas = int(s.get("replicas") or 0) or int(prov["replicas"]) - int(s.get("other_pools_replicas") or 0)
+    replicas = int(given.get("replicas") or 0) or int(prov["replicas"]) - int(given.get("other_pools_replicas") or 0)
     if replicas < 1:
         raise ValuesError("onprem_coder_provisioner_pools: the other pools' %d replicas take all of the plan's %d "
                           "concurrent builds; give the first pool its own replicas or raise onprem_coder_concurrent_builds"
-                          % (int(s.get("other_pools_replicas") or 0), int(prov["replicas"])))
+                          % (int(given.get("other_pools_replicas") or 0), int(prov["replicas"])))
     if grace < 600:
         raise ValuesError("coder_provisioner_termination_grace_seconds: %d, expected at least 600 (above the longest "
                           "build)" % grace)
     values = {
         "coder": {
-            "image": {"repo": s.get("image_repo", "ghcr.io/coder/coder"), "tag": "v%s" % s["version"],
+            "image": {"repo": given.get("image_repo", "ghcr.io/coder/coder"), "tag": "v%s" % given["version"],
                       "pullPolicy": "IfNotPresent"},
             "replicaCount": replicas,
             "resources": {"requests": dict(prov["requests"]), "limits": dict(prov["limits"])},
-            "env": _env([("CODER_URL", s.get("coder_url", "http://coder.%s.svc.cluster.local" % s.get("namespace", "coder"))),
+            "env": _env([("CODER_URL", given.get("coder_url", "http://coder.%s.svc.cluster.local" % given.get("namespace", "coder"))),
                          ("CODER_PROMETHEUS_ENABLE", "true")]),
             "nodeSelector": selector,
             "tolerations": tolerations,
@@ -190,40 +190,40 @@ def provisioner_values(plan, settings):
             # what the NetworkPolicies select provisioners by (API egress), whatever the pool
             "podLabels": dict(PROVISIONER),
         },
-        "provisionerDaemon": {"keySecretName": s.get("key_secret", "coder-provisioner-key"), "keySecretKey": "key",
+        "provisionerDaemon": {"keySecretName": given.get("key_secret", "coder-provisioner-key"), "keySecretKey": "key",
                               "terminationGracePeriodSeconds": grace},
     }
-    if s.get("name_override"):
-        values["nameOverride"] = s["name_override"]
+    if given.get("name_override"):
+        values["nameOverride"] = given["name_override"]
         # the chart names the ServiceAccount, Role and RoleBinding after coder.serviceAccount.name:
         # a second pool in the same namespace needs its own, or Helm refuses to take them over
-        values["coder"]["serviceAccount"] = {"name": s["name_override"]}
+        values["coder"]["serviceAccount"] = {"name": given["name_override"]}
     # No air-gap setting here: `coder provisioner start` has no telemetry option (coderd's
     # CODER_TELEMETRY_ENABLE covers the deployment); an unknown variable would do nothing.
-    return merge(values, s.get("overrides"))
+    return merge(values, given.get("overrides"))
 
 
 def proxy_values(plan, region, settings):
     """Values of one region's workspace proxy release (the `coder` chart, workspaceProxy: true)."""
-    s = dict(settings)
+    given = dict(settings)
     proxies = dict((p["name"], p) for p in plan.get("workspace_proxies") or [])
     if region not in proxies:
         raise ValuesError("onprem_coder_regions: no region %r in the plan (regions: %s)" % (region, sorted(proxies)))
     proxy = proxies[region]
-    access_url = check_url("onprem_coder_proxy_urls.%s.access_url" % region, s.get("access_url"))
-    primary = check_url("onprem_coder_access_url", s.get("primary_access_url"))
-    wildcard = check_url("onprem_coder_proxy_urls.%s.wildcard_access_url" % region, s.get("wildcard_access_url", ""),
+    access_url = check_url("onprem_coder_proxy_urls.%s.access_url" % region, given.get("access_url"))
+    primary = check_url("onprem_coder_access_url", given.get("primary_access_url"))
+    wildcard = check_url("onprem_coder_proxy_urls.%s.wildcard_access_url" % region, given.get("wildcard_access_url", ""),
                          wildcard=True)
     env = _env([("CODER_PRIMARY_ACCESS_URL", primary), ("CODER_ACCESS_URL", access_url)])
     if wildcard:
         env += _env([("CODER_WILDCARD_ACCESS_URL", wildcard)])
     env.append({"name": "CODER_PROXY_SESSION_TOKEN",
-                "valueFrom": {"secretKeyRef": {"name": s.get("token_secret", "coder-workspace-proxy-token"), "key": "token"}}})
+                "valueFrom": {"secretKeyRef": {"name": given.get("token_secret", "coder-workspace-proxy-token"), "key": "token"}}})
     env += _env([("CODER_PROMETHEUS_ENABLE", "true")])
-    release = s.get("release", "coder-proxy")
+    release = given.get("release", "coder-proxy")
     coder = {
         "workspaceProxy": True,
-        "image": {"repo": s.get("image_repo", "ghcr.io/coder/coder"), "tag": "v%s" % s["version"], "pullPolicy": "IfNotPresent"},
+        "image": {"repo": given.get("image_repo", "ghcr.io/coder/coder"), "tag": "v%s" % given["version"], "pullPolicy": "IfNotPresent"},
         "replicaCount": proxy["replicas"],
         "resources": {"requests": dict(proxy["requests"]), "limits": dict(proxy["limits"])},
         "env": env,
@@ -238,9 +238,9 @@ def proxy_values(plan, region, settings):
         "service": {"enable": True, "type": "LoadBalancer", "externalTrafficPolicy": "Local"},
     }
     # A region's cluster is not one this collection labels: no pool unless the inventory names one.
-    if s.get("pool"):
-        coder["nodeSelector"], coder["tolerations"] = _pool_placement(s["pool"])
-    return merge({"coder": coder}, s.get("overrides"))
+    if given.get("pool"):
+        coder["nodeSelector"], coder["tolerations"] = _pool_placement(given["pool"])
+    return merge({"coder": coder}, given.get("overrides"))
 
 
 # The observability bundle's PostgreSQL exporter checks the database with verify-full against
@@ -256,9 +256,9 @@ def observability_values(database, settings):
     from the Secret ``password_secret`` (key PGPASSWORD) and the CA from ``ca_secret`` (key
     ca.crt), both made by the role before the release.
     """
-    s = dict(settings)
-    namespace = s.get("coder_namespace", "coder")
-    ca_secret = s.get("ca_secret", OBSERVABILITY_CA_SECRET)
+    given = dict(settings)
+    namespace = given.get("coder_namespace", "coder")
+    ca_secret = given.get("ca_secret", OBSERVABILITY_CA_SECRET)
     values = {"global": {
         "coder": {"controlPlaneNamespace": namespace, "externalProvisionersNamespace": namespace},
         "postgres": {
@@ -268,12 +268,12 @@ def observability_values(database, settings):
             "username": database.get("user") or "coder",
             "sslmode": "verify-full",
             "sslrootcert": "%s/ca.crt" % OBSERVABILITY_CA_DIR,
-            "mountSecret": s.get("password_secret", "coder-observability-postgres"),
+            "mountSecret": given.get("password_secret", "coder-observability-postgres"),
             "volumes": [{"name": "postgres-ca", "secret": {"secretName": ca_secret}}],
             "volumeMounts": [{"name": "postgres-ca", "mountPath": OBSERVABILITY_CA_DIR, "readOnly": True}],
         },
     }}
-    return merge(values, s.get("overrides"))
+    return merge(values, given.get("overrides"))
 
 
 def secret(name, namespace, data, labels=None):

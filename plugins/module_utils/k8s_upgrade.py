@@ -86,8 +86,8 @@ def kubelet_versions(nodes, hosts, node_names=None):
     return dict((host, kubelets[node_names.get(host, host)]) for host in hosts if node_names.get(host, host) in kubelets)
 
 
-def plan(control_planes, pools, batch_sizes=None, default_batch="25%", pool_order=("coder", "provisioner", "workspace"),
-         target=None, server_version=None, node_versions=None):
+def order(control_planes, pools, batch_sizes=None, default_batch="25%", pool_order=("coder", "provisioner", "workspace"),
+          target=None, server_version=None, node_versions=None):
     """The upgrade steps in order.
 
     control_planes: list of hosts (the first one runs `upgrade apply`).

@@ -3,7 +3,7 @@
 # Apache License 2.0 (see LICENSE)
 """Which pgBackRest backup set a restore starts from, decided before anything is stopped.
 
-`restore_plan(info, target, now)` takes the parsed output of `pgbackrest --output=json info`
+`restore_choice(info, target, now)` takes the parsed output of `pgbackrest --output=json info`
 (a list with one entry per stanza), the restore target (`latest`, empty, or a time with an
 explicit UTC offset such as `2026-01-01 10:00:00+00`) and the current time (epoch seconds).
 It returns the pgBackRest arguments of the restore, or raises RestoreError with a message
@@ -56,7 +56,7 @@ def _utc(seconds):
     return (datetime.datetime(1970, 1, 1) + datetime.timedelta(seconds=seconds)).strftime("%Y-%m-%d %H:%M:%S+00")
 
 
-def restore_plan(info, target, now):
+def restore_choice(info, target, now):
     """The backup set and pgBackRest restore options for a target."""
     if not info:
         raise RestoreError("the repository answered no stanza; run the database phase first")

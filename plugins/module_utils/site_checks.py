@@ -82,3 +82,17 @@ def coder_errors(access_url, wildcard_access_url="", regions=None, proxy_urls=No
         except ValuesError as err:
             errors.append(str(err))
     return errors
+
+
+def shared_haproxy_errors(groups, api_vip="", api_external=""):
+    """Hosts that would run two HAProxy configurations: a control plane serving the Kubernetes
+    API VIP (role kubernetes_api_endpoint) that also fronts the database (role haproxy, on the
+    loadbalancers group, else the postgres group). Each owns /etc/haproxy/haproxy.cfg of its
+    host, so they must not share one."""
+    if not api_vip or api_external:
+        return []
+    database_front = list(groups.get("loadbalancers") or groups.get("postgres") or [])
+    group = "loadbalancers" if groups.get("loadbalancers") else "postgres"
+    return ["host %s: in kube_control_plane (HAProxy for the Kubernetes API VIP) and in %s (HAProxy for the "
+            "database), expected separate hosts: each owns the host's /etc/haproxy/haproxy.cfg" % (host, group)
+            for host in groups.get("kube_control_plane") or [] if host in database_front]

@@ -84,13 +84,13 @@ def main():
                 trial=dict(type="bool", default=False))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
     client = client_from(module.params)
-    p = module.params
+    params = module.params
     try:
         if client.first_user_exists():
             module.exit_json(changed=False, created=False)
         if module.check_mode:
             module.exit_json(changed=True, created=True)
-        body = client.create_first_user(p["email"], p["username"], p["name"], p["password"], p["trial"])
+        body = client.create_first_user(params["email"], params["username"], params["name"], params["password"], params["trial"])
     except CoderAPIError as exc:
         module.fail_json(msg="coder_first_user: %s" % exc, status=exc.status)
     module.exit_json(changed=True, created=True, user_id=body.get("user_id"), organization_id=body.get("organization_id"))

@@ -80,23 +80,23 @@ def main():
     spec.update(organization=dict(type="str", default="default"), name=dict(type="str", required=True),
                 tags=dict(type="dict", default={}), regenerate=dict(type="bool", default=False))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    p = module.params
-    if p["name"].lower() in RESERVED:
-        module.fail_json(msg="coder_provisioner_key: name %r is reserved by Coder (%s)" % (p["name"], ", ".join(RESERVED)))
-    client = client_from(p)
-    tags = dict((str(k), str(v)) for k, v in p["tags"].items())
+    params = module.params
+    if params["name"].lower() in RESERVED:
+        module.fail_json(msg="coder_provisioner_key: name %r is reserved by Coder (%s)" % (params["name"], ", ".join(RESERVED)))
+    client = client_from(params)
+    tags = dict((str(k), str(v)) for k, v in params["tags"].items())
     try:
-        existing = [k for k in client.provisioner_keys(p["organization"]) if k.get("name") == p["name"]]
-        if existing and not p["regenerate"]:
+        existing = [k for k in client.provisioner_keys(params["organization"]) if k.get("name") == params["name"]]
+        if existing and not params["regenerate"]:
             if (existing[0].get("tags") or {}) != tags:
                 module.fail_json(msg="coder_provisioner_key: key %s exists with tags %s, not %s; a key's tags cannot "
-                                     "change: set regenerate to replace it" % (p["name"], existing[0].get("tags"), tags))
+                                     "change: set regenerate to replace it" % (params["name"], existing[0].get("tags"), tags))
             module.exit_json(changed=False, created=False)
         if module.check_mode:
             module.exit_json(changed=True, created=True)
         if existing:
-            client.delete_provisioner_key(p["organization"], p["name"])
-        key = client.create_provisioner_key(p["organization"], p["name"], tags)
+            client.delete_provisioner_key(params["organization"], params["name"])
+        key = client.create_provisioner_key(params["organization"], params["name"], tags)
     except CoderAPIError as exc:
         module.fail_json(msg="coder_provisioner_key: %s" % exc, status=exc.status)
     module.exit_json(changed=True, created=True, key=key)

@@ -110,10 +110,10 @@ LICENSED = {"require_active_version": "access_control"}
 
 def push(module, client):
     """Push the directory as a new version when its content changed. (changed, result, template)"""
-    p = module.params
-    content, digest = template_tar(p["directory"])
-    org = p["organization"]
-    template = client.template(org, p["name"])
+    params = module.params
+    content, digest = template_tar(params["directory"])
+    org = params["organization"]
+    template = client.template(org, params["name"])
     if template:
         active = client.template_version(template["active_version_id"])
         if (MARK % digest) in (active.get("message") or ""):
@@ -122,26 +122,26 @@ def push(module, client):
         return True, {"content_hash": digest}, template
     file_id = client.upload(content)
     body = {"storage_method": "file", "file_id": file_id, "provisioner": "terraform",
-            "message": "%s %s" % (p["version_message"], MARK % digest),
-            "tags": dict((str(k), str(v)) for k, v in p["provisioner_tags"].items())}
+            "message": "%s %s" % (params["version_message"], MARK % digest),
+            "tags": dict((str(k), str(v)) for k, v in params["provisioner_tags"].items())}
     if template:
         body["template_id"] = template["id"]
     version = client.create_template_version(org, body)
-    deadline = coder_api.now() + p["build_timeout"]
+    deadline = coder_api.now() + params["build_timeout"]
     while version["job"]["status"] not in ("succeeded", "failed", "canceled"):
         if coder_api.now() > deadline:
             module.fail_json(msg="coder_template: the build of %s version %s did not finish within %d s (status %s)"
-                             % (p["name"], version["id"], p["build_timeout"], version["job"]["status"]))
+                             % (params["name"], version["id"], params["build_timeout"], version["job"]["status"]))
         coder_api.wait(1)
         version = client.template_version(version["id"])
     if version["job"]["status"] != "succeeded":
         module.fail_json(msg="coder_template: the build of %s version %s %s: %s; the active version is unchanged"
-                         % (p["name"], version["id"], version["job"]["status"], version["job"].get("error", "")),
+                         % (params["name"], version["id"], version["job"]["status"], version["job"].get("error", "")),
                          version_id=version["id"])
     if template:
         client.activate_template_version(template["id"], version["id"])
     else:
-        template = client.create_template(org, p["name"], version["id"])
+        template = client.create_template(org, params["name"], version["id"])
     return True, {"content_hash": digest, "version_id": version["id"], "template_id": template["id"]}, template
 
 
@@ -172,16 +172,16 @@ def main():
                 provisioner_tags=dict(type="dict", default={}), build_timeout=dict(type="int", default=600),
                 settings=dict(type="dict", default={}))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    p = module.params
-    if len(p["name"]) >= 32:
-        module.fail_json(msg="coder_template: name %r has %d characters; Coder allows fewer than 32" % (p["name"], len(p["name"])))
-    if not os.path.isdir(p["directory"]):
-        module.fail_json(msg="coder_template: directory %s does not exist" % p["directory"])
-    client = client_from(p)
+    params = module.params
+    if len(params["name"]) >= 32:
+        module.fail_json(msg="coder_template: name %r has %d characters; Coder allows fewer than 32" % (params["name"], len(params["name"])))
+    if not os.path.isdir(params["directory"]):
+        module.fail_json(msg="coder_template: directory %s does not exist" % params["directory"])
+    client = client_from(params)
     try:
         pushed, result, template = push(module, client)
         if template and not module.check_mode:
-            template = client.template(p["organization"], p["name"])
+            template = client.template(params["organization"], params["name"])
         changed_settings, differing = apply_settings(module, client, template)
     except CoderAPIError as exc:
         module.fail_json(msg="coder_template: %s" % exc, status=exc.status)

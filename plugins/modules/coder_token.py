@@ -97,20 +97,20 @@ def main():
                 lifetime=dict(type="str", default="168h"), renew_before=dict(type="str", default="24h"),
                 current=dict(type="str", default="", no_log=True))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    p = module.params
+    params = module.params
     try:
-        lifetime = duration_seconds(p["lifetime"])
-        renew_before = duration_seconds(p["renew_before"])
+        lifetime = duration_seconds(params["lifetime"])
+        renew_before = duration_seconds(params["renew_before"])
     except ValueError as exc:
         module.fail_json(msg="coder_token: %s" % exc)
 
     def client(token):
-        return CoderClient(p["url"], token=token, ca_path=p["ca_path"], validate_certs=p["validate_certs"],
-                           timeout=p["timeout"])
+        return CoderClient(params["url"], token=token, ca_path=params["ca_path"], validate_certs=params["validate_certs"],
+                           timeout=params["timeout"])
     try:
-        if p["current"]:
+        if params["current"]:
             try:
-                info = client(p["current"]).token_info(p["token_name"])
+                info = client(params["current"]).token_info(params["token_name"])
             except CoderAPIError as exc:
                 if exc.status != 401:
                     raise
@@ -120,12 +120,12 @@ def main():
                 module.exit_json(changed=False, renewed=False, expires_at=info["expires_at"])
         if module.check_mode:
             module.exit_json(changed=True, renewed=True, token="", expires_at="")
-        session = client(client(None).login(p["email"], p["password"]))
-        old = session.token_info(p["token_name"])
+        session = client(client(None).login(params["email"], params["password"]))
+        old = session.token_info(params["token_name"])
         if old:
             session.delete_token(old["id"])
-        key = session.create_token(p["token_name"], lifetime)
-        info = client(key).token_info(p["token_name"]) or {}
+        key = session.create_token(params["token_name"], lifetime)
+        info = client(key).token_info(params["token_name"]) or {}
     except CoderAPIError as exc:
         module.fail_json(msg="coder_token: %s" % exc, status=exc.status)
     except (KeyError, ValueError) as exc:

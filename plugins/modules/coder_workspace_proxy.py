@@ -82,18 +82,18 @@ def main():
     spec.update(name=dict(type="str", required=True), display_name=dict(type="str", default=""),
                 icon=dict(type="str", default="/emojis/1f310.png"), regenerate_token=dict(type="bool", default=False))
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
-    p = module.params
-    client = client_from(p)
+    params = module.params
+    client = client_from(params)
     try:
-        proxy = client.workspace_proxy(p["name"])
-        if proxy and not p["regenerate_token"]:
+        proxy = client.workspace_proxy(params["name"])
+        if proxy and not params["regenerate_token"]:
             module.exit_json(changed=False, created=False, proxy=proxy)
         if module.check_mode:
             module.exit_json(changed=True, created=not proxy, proxy=proxy or {})
         if proxy:
             body = client.regenerate_proxy_token(proxy["id"])
             module.exit_json(changed=True, created=False, proxy=body.get("proxy", proxy), token=body.get("proxy_token"))
-        body = client.create_workspace_proxy(p["name"], p["display_name"] or p["name"], p["icon"])
+        body = client.create_workspace_proxy(params["name"], params["display_name"] or params["name"], params["icon"])
     except CoderAPIError as exc:
         module.fail_json(msg="coder_workspace_proxy: %s" % exc, status=exc.status)
     module.exit_json(changed=True, created=True, proxy=body.get("proxy", {}), token=body.get("proxy_token"))

@@ -118,6 +118,12 @@ options:
     description: Run external provisioner daemons (the validated architectures do); false keeps coderd's built-in ones.
     type: bool
     default: true
+  variable_prefix:
+    description:
+      - Put before the input's name in an error message, so the message names the variable the user sets (the plan
+        role passes C(onprem_coder_), its inventory variables' prefix). Without it the message starts with C(cva_sizing:).
+    type: str
+    default: ""
 """
 
 EXAMPLES = r"""
@@ -212,13 +218,17 @@ def main():
             sizing_basis=dict(type="str", default="validated", choices=["validated", "baseline"]),
             provisioners_per_node=dict(type="int", default=30),
             external_provisioners=dict(type="bool", default=True),
+            variable_prefix=dict(type="str", default=""),
         ),
         supports_check_mode=True,
     )
+    inputs = dict(module.params)
+    prefix = inputs.pop("variable_prefix")
     try:
-        plan = size(**module.params)
+        plan = size(**inputs)
     except SizingError as exc:
-        module.fail_json(msg="cva_sizing: %s" % exc)
+        # every SizingError message starts with the input's name
+        module.fail_json(msg=("%s%s" % (prefix, exc)) if prefix else "cva_sizing: %s" % exc)
     for warning in plan["warnings"]:
         module.warn(warning)
     module.exit_json(changed=False, plan=plan)

@@ -46,7 +46,7 @@ def steps_of(out):
 def test_full_upgrade_order_and_batches(tmp_path):
     kubeconfig, _nodes, _patches, stop = cluster(tmp_path, "v1.30.8", dict((n, "v1.30.8") for n in CONTROL + CODER + PROV + WORK))
     try:
-        rc, out = upgrade(tmp_path, kubeconfig, "v1.31.4", onprem_coder_upgrade_plan_only=True,
+        rc, out = upgrade(tmp_path, kubeconfig, "v1.31.4", onprem_coder_upgrade_order_only=True,
                           onprem_coder_upgrade_batch_workspace=10)
     finally:
         stop()
@@ -65,7 +65,7 @@ def test_an_interrupted_upgrade_resumes_where_it_stopped(tmp_path):
     versions.update((n, "v1.30.8") for n in WORK[20:])
     kubeconfig, _nodes, _patches, stop = cluster(tmp_path, "v1.31.4", versions)
     try:
-        rc, out = upgrade(tmp_path, kubeconfig, "v1.31.4", onprem_coder_upgrade_plan_only=True,
+        rc, out = upgrade(tmp_path, kubeconfig, "v1.31.4", onprem_coder_upgrade_order_only=True,
                           onprem_coder_upgrade_batch_workspace="20%")
     finally:
         stop()

@@ -12,7 +12,7 @@ import os
 import pytest
 import yaml
 
-from .conftest import ROOT
+from .conftest import ROOT, run
 
 ROLES = sorted(os.listdir(os.path.join(ROOT, "roles")))
 
@@ -42,3 +42,14 @@ def test_defaults_are_prefixed_and_documented(role):
         assert text.strip().rstrip(".").lower() != bare.replace("_", " ").lower(), \
             "%s: %r only repeats the variable's name" % (name, text)
         assert len(text) >= 15, "%s: %r is too short to say what it does" % (name, text)
+
+
+def test_ansible_doc_shows_every_filter():
+    filters = sorted(name[:-4] for name in os.listdir(os.path.join(ROOT, "plugins", "filter")) if name.endswith(".yml"))
+    rc, out = run(["ansible-doc", "-t", "filter", "-l", "onprem.coder"])
+    assert rc == 0, out
+    listed = sorted(line.split()[0].replace("onprem.coder.", "") for line in out.splitlines() if line.startswith("onprem.coder."))
+    assert listed == filters
+    assert "WARNING" not in out and "ERROR" not in out
+    rc, out = run(["ansible-doc", "-t", "filter", "onprem.coder.node_pool_spec"])
+    assert rc == 0 and "The labels and taints a node ends up with" in out and "definitions" in out, out

@@ -10,10 +10,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
+import os
 
 import pytest
+import yaml
 
-from .conftest import filled, playbook
+from .conftest import ROOT, filled, playbook
 
 
 @pytest.mark.parametrize("inventory", ["sample", "sample-3k"])
@@ -51,3 +53,27 @@ def test_problems_of_every_phase_are_listed_together_before_any_host(tmp_path):
     # the plan play itself stops: the same failure whatever playbook runs first
     rc, out = playbook("-i", "inventories/sample", "playbooks/plan.yml", "-e", json.dumps(bad))
     assert rc != 0 and "onprem_coder_access_url: '', expected an http(s):// URL" in out
+
+
+def loads_plan(play):
+    return play.get("ansible.builtin.import_playbook") in ("_load_plan.yml", "plan.yml") or any(
+        task.get("ansible.builtin.include_role", {}).get("name") == "onprem.coder.plan" for task in play.get("tasks") or []) or any(
+        (role.get("role") if isinstance(role, dict) else role) == "onprem.coder.plan" for role in play.get("roles") or [])
+
+
+def test_every_playbook_loads_the_plan_before_it_contacts_a_host():
+    """Each playbook a user runs loads the plan before any play on a managed host: the shared
+    settings the role defaults read, and the up-front checks, come from it."""
+    folder = os.path.join(ROOT, "playbooks")
+    names = sorted(name for name in os.listdir(folder) if name.endswith(".yml") and not name.startswith("_"))
+    assert len(names) >= 18
+    for name in names:
+        with open(os.path.join(folder, name)) as handle:
+            plays = yaml.safe_load(handle)
+        for play in plays:
+            if loads_plan(play):
+                break
+            assert play.get("hosts") == "localhost" and "ansible.builtin.import_playbook" not in play, \
+                "playbooks/%s: the play %r runs before the plan is loaded" % (name, play.get("name"))
+        else:
+            raise AssertionError("playbooks/%s never loads the plan" % name)

@@ -5,7 +5,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.onprem.coder.plugins.module_utils.database_checks import dcs_patch, inventory_errors, pg_hba
+from ansible_collections.onprem.coder.plugins.module_utils.database_checks import inventory_errors
+from ansible_collections.onprem.coder.plugins.module_utils.database_config import dcs_patch, pg_hba
 
 GOOD_GROUPS = {"postgres": ["pg1", "pg2", "pg3"], "etcd": ["pg1", "pg2", "pg3"], "pgbackrest_repo": ["backup1"]}
 SECRETS = {"patroni_superuser_password": True, "coder_database_password": "s3cret"}
@@ -80,7 +81,7 @@ def test_pg_hba_tls_only_and_coder_from_allowed_sources():
 
 
 def test_pgbackrest_pg_hosts_numbers_each_member():
-    from ansible_collections.onprem.coder.plugins.module_utils.database_checks import pgbackrest_pg_hosts
+    from ansible_collections.onprem.coder.plugins.module_utils.database_config import pgbackrest_pg_hosts
     options = pgbackrest_pg_hosts(["pg1", "pg2"], "/data", 8432, "/c", "/k", "/ca")
     assert options["pg1-host"] == "pg1" and options["pg2-host"] == "pg2"
     assert options["pg2-host-type"] == "tls" and options["pg2-path"] == "/data" and options["pg1-host-port"] == 8432
@@ -89,7 +90,7 @@ def test_pgbackrest_pg_hosts_numbers_each_member():
 
 
 def test_packages_per_host_role():
-    from ansible_collections.onprem.coder.plugins.module_utils.database_checks import database_host_packages
+    from ansible_collections.onprem.coder.plugins.module_utils.database_config import database_host_packages
     groups = {"postgres": ["pg1", "pg2", "pg3"], "pgbackrest_repo": ["b1"], "loadbalancers": ["lb1"], "etcd": []}
     assert database_host_packages("pg1", groups, 16) == ["etcd-server", "etcd-client", "postgresql-16", "postgresql-client-16",
                                                          "python3-psycopg2", "patroni", "python3-etcd", "pgbackrest",
@@ -102,7 +103,7 @@ def test_packages_per_host_role():
 
 
 def test_member_certificates_name_every_way_clients_reach_them():
-    from ansible_collections.onprem.coder.plugins.module_utils.database_checks import database_cert_sans
+    from ansible_collections.onprem.coder.plugins.module_utils.database_config import database_cert_sans
     groups = {"postgres": ["pg1", "pg2"], "loadbalancers": []}
     addresses = {"pg1": "10.0.0.1", "pg2": "10.0.0.2", "b1": "10.0.0.9"}
     assert database_cert_sans("pg1", groups, addresses, "db.corp.example", "10.0.0.100") == [

@@ -8,7 +8,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.onprem.coder.plugins.module_utils.k8s_upgrade import (
-    UpgradeError, batch_size, check_versions, kubelet_versions, plan, playbook_view)
+    UpgradeError, batch_size, check_versions, kubelet_versions, order, playbook_view)
 
 
 def test_one_minor_at_a_time():
@@ -34,9 +34,9 @@ def test_batch_sizes():
 
 
 def test_order_control_planes_then_pools_coder_one_at_a_time():
-    steps = plan(["cp1", "cp2", "cp3"],
-                 {"workspace": ["ws%d" % i for i in range(1, 9)], "coder": ["c1", "c2", "c3"], "provisioner": ["p1", "p2"]},
-                 batch_sizes={"coder": "100%", "workspace": "50%"})
+    steps = order(["cp1", "cp2", "cp3"],
+                  {"workspace": ["ws%d" % i for i in range(1, 9)], "coder": ["c1", "c2", "c3"], "provisioner": ["p1", "p2"]},
+                  batch_sizes={"coder": "100%", "workspace": "50%"})
     assert [s["nodes"] for s in steps] == [["cp1"], ["cp2"], ["cp3"], ["c1"], ["c2"], ["c3"], ["p1"],
                                            ["p2"], ["ws1", "ws2", "ws3", "ws4"], ["ws5", "ws6", "ws7", "ws8"]]
     assert [s["command"] for s in steps[:3]] == ["apply", "node", "node"]
@@ -45,44 +45,44 @@ def test_order_control_planes_then_pools_coder_one_at_a_time():
 
 
 def test_a_control_plane_in_a_pool_is_upgraded_once():
-    steps = plan(["cp1"], {"coder": ["cp1", "c2"]})
+    steps = order(["cp1"], {"coder": ["cp1", "c2"]})
     assert [s["nodes"] for s in steps] == [["cp1"], ["c2"]]
     with pytest.raises(UpgradeError):
-        plan([], {})
+        order([], {})
 
 
 def test_done_nodes_are_left_out_and_a_finished_upgrade_has_no_steps():
     pools = {"coder": ["c1", "c2"], "workspace": ["ws1", "ws2", "ws3", "ws4"]}
     old = dict((host, "v1.30.8") for host in ["cp1", "cp2", "c1", "c2", "ws1", "ws2", "ws3", "ws4"])
-    full = plan(["cp1", "cp2"], pools, {"workspace": "50%"}, target="v1.31.4", server_version="v1.30.8",
-                node_versions=old)
+    full = order(["cp1", "cp2"], pools, {"workspace": "50%"}, target="v1.31.4", server_version="v1.30.8",
+                 node_versions=old)
     assert [(s["nodes"], s["command"]) for s in full] == [
         (["cp1"], "apply"), (["cp2"], "node"), (["c1"], "node"), (["c2"], "node"),
         (["ws1", "ws2"], "node"), (["ws3", "ws4"], "node")]
     # interrupted after the first workspace batch: apply is done, so is every node before it
     resumed = dict(old, cp1="v1.31.4", cp2="v1.31.4", c1="v1.31.4", c2="v1.31.4", ws1="v1.31.4", ws2="v1.31.4")
-    rest = plan(["cp1", "cp2"], pools, {"workspace": "50%"}, target="v1.31.4", server_version="v1.31.4",
-                node_versions=resumed)
+    rest = order(["cp1", "cp2"], pools, {"workspace": "50%"}, target="v1.31.4", server_version="v1.31.4",
+                 node_versions=resumed)
     assert [(s["nodes"], s["command"], s["batch"]) for s in rest] == [(["ws3", "ws4"], "node", 2)]
     # everything at the target: nothing to do, nothing drained
     done = dict((host, "v1.31.4") for host in old)
-    assert plan(["cp1", "cp2"], pools, target="v1.31.4", server_version="v1.31.4", node_versions=done) == []
+    assert order(["cp1", "cp2"], pools, target="v1.31.4", server_version="v1.31.4", node_versions=done) == []
 
 
 def test_apply_done_but_the_first_kubelet_behind_runs_upgrade_node_there():
-    steps = plan(["cp1", "cp2"], {}, target="v1.31.4", server_version="v1.31.4",
-                 node_versions={"cp1": "v1.30.8", "cp2": "v1.31.4"})
+    steps = order(["cp1", "cp2"], {}, target="v1.31.4", server_version="v1.31.4",
+                  node_versions={"cp1": "v1.30.8", "cp2": "v1.31.4"})
     assert [(s["nodes"], s["command"]) for s in steps] == [(["cp1"], "node")]
     # a node the API does not know yet counts as behind
-    steps = plan(["cp1"], {"workspace": ["ws1"]}, target="v1.31.4", server_version="v1.31.4",
-                 node_versions={"cp1": "v1.31.4"})
+    steps = order(["cp1"], {"workspace": ["ws1"]}, target="v1.31.4", server_version="v1.31.4",
+                  node_versions={"cp1": "v1.31.4"})
     assert [s["nodes"] for s in steps] == [["ws1"]]
 
 
 def test_playbook_view_feeds_hosts_and_serial():
-    steps = plan(["cp1", "cp2", "cp3"], {"coder": ["c1", "c2"], "provisioner": ["p1", "p2", "p3"],
-                                         "workspace": ["ws%d" % i for i in range(1, 9)]},
-                 {"provisioner": 2, "workspace": "25%"})
+    steps = order(["cp1", "cp2", "cp3"], {"coder": ["c1", "c2"], "provisioner": ["p1", "p2", "p3"],
+                                          "workspace": ["ws%d" % i for i in range(1, 9)]},
+                  {"provisioner": 2, "workspace": "25%"})
     view = playbook_view(steps)
     assert view["hosts"] == {"first": ["cp1"], "control_planes": ["cp2", "cp3"], "coder": ["c1", "c2"],
                              "provisioner": ["p1", "p2", "p3"], "workspace": ["ws%d" % i for i in range(1, 9)]}

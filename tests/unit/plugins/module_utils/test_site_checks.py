@@ -5,7 +5,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.onprem.coder.plugins.module_utils.site_checks import SECRETS, coder_errors, placeholders
+from ansible_collections.onprem.coder.plugins.module_utils.site_checks import SECRETS, coder_errors, placeholders, shared_haproxy_errors
 
 URLS = {"access_url": "https://eu.coder.example.com", "wildcard_access_url": "*.eu.coder.example.com",
         "kubeconfig": "/etc/onprem-coder/eu.kubeconfig"}
@@ -49,3 +49,13 @@ def test_every_url_problem_is_listed_with_its_variable():
         "onprem_coder_wildcard_access_url: 'coder.example.com', expected a wildcard host such as *.coder.example.com",
         "onprem_coder_proxy_urls.eu-west.access_url: 'eu.coder.example.com', expected an http(s):// URL",
     ]
+
+
+def test_a_control_plane_cannot_also_front_the_database():
+    groups = {"kube_control_plane": ["cp1", "cp2", "cp3"], "postgres": ["pg1", "cp2"], "loadbalancers": []}
+    assert shared_haproxy_errors(groups, "10.20.0.10") == [
+        "host cp2: in kube_control_plane (HAProxy for the Kubernetes API VIP) and in postgres (HAProxy for the "
+        "database), expected separate hosts: each owns the host's /etc/haproxy/haproxy.cfg"]
+    assert shared_haproxy_errors(dict(groups, loadbalancers=["lb1"]), "10.20.0.10") == []
+    assert shared_haproxy_errors(groups, "10.20.0.10", "api.example.com:6443") == []   # your load balancer
+    assert shared_haproxy_errors(groups, "") == []                                   # one control plane, no VIP

@@ -38,6 +38,12 @@ def test_sizing_rejects_bad_input_by_name(capsys):
     assert result["msg"] == "cva_sizing: users: got 0, expected a number greater than 0"
 
 
+def test_sizing_names_the_inventory_variable_when_given_a_prefix(capsys):
+    result = run(cva_sizing, {"users": 100, "regions": [{"users": 10}], "variable_prefix": "onprem_coder_"}, capsys)
+    assert result["failed"] is True
+    assert result["msg"].startswith("onprem_coder_regions[0].name: got None")
+
+
 def test_sizing_rejects_unknown_region_keys(capsys):
     result = run(cva_sizing, {"users": 10, "regions": [{"name": "a", "users": 5, "zone": "x"}]}, capsys)
     assert result["failed"] is True
