@@ -256,11 +256,12 @@ def inventory_errors(groups, settings):
             if not password or len(str(password)) > 8:
                 errors.append("onprem_coder_kubernetes_api_vip_password: %s, expected 1-8 characters from Ansible Vault"
                               % ("not set" if not password else "%d characters" % len(str(password))))
+        version = get("onprem_coder_kubernetes_version")
         try:
-            parse_version(get("onprem_coder_kubernetes_version", "v1.31.4"))
+            if version is not None:     # unset: the plan's default version
+                parse_version(version)
         except KubeadmError:
-            errors.append("onprem_coder_kubernetes_version: got %r, expected a version like v1.31.4"
-                          % (get("onprem_coder_kubernetes_version"),))
+            errors.append("onprem_coder_kubernetes_version: got %r, expected a version like v1.31.4" % (version,))
         source = get("onprem_coder_kubernetes_package_source", "pkgs-k8s-io")
         if source not in ("pkgs-k8s-io", "mirror", "offline"):
             errors.append("onprem_coder_kubernetes_package_source: got %r, expected pkgs-k8s-io, mirror or offline" % (source,))
