@@ -40,6 +40,13 @@ CHECKS = os.path.join(ROOT, "tests", "lab", "verify_database.py")
 INVENTORY = os.path.join(ROOT, "inventories", "lab")
 
 
+class Environment(dict):
+    """The PGHA_* variables; shown redacted, since pytest prints a failing test's arguments."""
+
+    def __repr__(self):
+        return repr(dict((key, "<redacted>" if "PASSWORD" in key else value) for key, value in self.items()))
+
+
 @pytest.fixture(scope="module")
 def cluster(deployed, tmp_path_factory):
     """The PGHA_* environment of verify_database.py for the lab, from its inventory."""
@@ -49,7 +56,7 @@ def cluster(deployed, tmp_path_factory):
     hostvars = inventory["_meta"]["hostvars"]
     members = inventory["postgres"]["hosts"]
     work = tmp_path_factory.mktemp("database")
-    return {
+    return Environment({
         "PGHA_MEMBERS": ",".join("%s=%s" % (hostvars[name]["lab_ip"], name) for name in members),
         "PGHA_CA": os.path.join(INVENTORY, ".output", "pki", "ca.crt"),
         "PGHA_CODER_PASSWORD": lab_secrets()["coder_database_password"],
@@ -58,7 +65,7 @@ def cluster(deployed, tmp_path_factory):
         "PGHA_REPORT": str(work / "report.json"),
         "PGHA_PITR": str(work / "pitr.json"),
         "PGHA_DAY2": str(work / "day2.json"),
-    }
+    })
 
 
 def checks(cluster, mode):
