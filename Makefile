@@ -16,13 +16,13 @@ STAMP_SYSTEM := build/.system-ready
 STAMP_VENV := $(VENV)/.requirements-installed
 HELM := $(BIN)/helm
 
-.PHONY: help setup demo test quick lint sanity units molecule lab-up lab-down image helm clean bench
+.PHONY: help setup demo test quick lint sanity units molecule lab-up lab-down image helm clean bench database-hosts
 
 help:
 	@echo "make demo      set up, start the local lab and deploy site.yml onto it"
 	@echo "make test      set up, then the whole test suite in parallel lanes, with a table of times"
 	@echo "make quick     lint, unit tests and the playbook tests that need no container"
-	@echo "make lint | sanity | units | molecule | lab-up | lab-down | bench | clean"
+	@echo "make lint | sanity | units | molecule | lab-up | lab-down | bench | database-hosts | clean"
 
 setup: $(STAMP_SYSTEM) $(STAMP_VENV)
 
@@ -81,6 +81,10 @@ units: setup
 
 molecule: image
 	pytest tests -m molecule -n 2
+# The long lab tests left out of make test (marker ondemand): the database cluster grown to five
+# members and shrunk back under writes (docs/database-hosts.md), on a deployed lab.
+database-hosts: image
+	pytest tests -m ondemand -s
 
 # The whole suite (tests/suite.py): set-up, then three lanes side by side - checks (lint,
 # sanity, every test without a container), the lab, the Molecule scenarios - and a table of

@@ -8,11 +8,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.onprem.coder.plugins.module_utils.database_checks import inventory_errors
+from ansible_collections.onprem.coder.plugins.module_utils.database_checks import inventory_errors, remove_errors, remove_names
 from ansible_collections.onprem.coder.plugins.module_utils.database_config import (
     database_cert_sans, database_host_packages, dcs_patch, patroni_dcs_defaults, pg_hba, pgbackrest_pg_hosts)
+from ansible_collections.onprem.coder.plugins.module_utils.health import patroni_problems
 from ansible_collections.onprem.coder.plugins.module_utils.latency import table as latency_table, verdict as latency_verdict
-from ansible_collections.onprem.coder.plugins.module_utils.etcd import EtcdError, move_leader_target
+from ansible_collections.onprem.coder.plugins.module_utils.etcd import (
+    EtcdError, environment as etcd_settings, kept_bootstrap, membership_errors, move_leader_target)
 from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import unloaded_parameters
 from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_choice
 
@@ -64,6 +66,30 @@ def etcd_move_leader_target(endpoint_status, member_list):
         # imported here: the unit tests of module_utils import this file without ansible
         from ansible.errors import AnsibleFilterError
         raise AnsibleFilterError(str(exc))
+
+
+def etcd_environment(name, addresses, data_dir, tls_dir, client_port, peer_port, token):
+    """A member's /etc/default/etcd settings for a new cluster of ``addresses`` ({name: address})."""
+    return etcd_settings(name, addresses[name], addresses, data_dir, tls_dir, client_port, peer_port, token)
+
+
+def etcd_bootstrap_kept(computed, current_file):
+    """The settings of a member that has data, with the ETCD_INITIAL_* it was started with."""
+    return kept_bootstrap(current_file, computed)
+
+
+def etcd_membership_errors(member_list, wanted, with_data, removing=None):
+    """Why the running etcd cluster cannot become ``wanted`` by adding members alone."""
+    try:
+        return membership_errors(member_list, list(wanted), list(with_data), list(removing or []))
+    except EtcdError as exc:
+        from ansible.errors import AnsibleFilterError
+        raise AnsibleFilterError(str(exc))
+
+
+def hosts_with_fact(hosts, hostvars, fact):
+    """The ``hosts`` whose fact ``fact`` is true (hosts that did not set it are left out)."""
+    return [host for host in hosts if host in hostvars and hostvars[host].get(fact) is True]
 
 
 def database_latency_targets(endpoint, groups, host_vars, fallback_port=22):
@@ -120,6 +146,13 @@ class FilterModule(object):
             "patroni_pg_hba": patroni_pg_hba,
             "pg_parameters_unloaded": pg_parameters_unloaded,
             "etcd_move_leader_target": etcd_move_leader_target,
+            "etcd_environment": etcd_environment,
+            "etcd_bootstrap_kept": etcd_bootstrap_kept,
+            "etcd_membership_errors": etcd_membership_errors,
+            "hosts_with_fact": hosts_with_fact,
+            "db_remove_names": remove_names,
+            "db_remove_errors": remove_errors,
+            "patroni_member_problems": patroni_problems,
             "database_latency_targets": database_latency_targets,
             "database_latency_report": database_latency_report,
             "pgbackrest_pg_hosts": pgbackrest_pg_hosts,

@@ -88,3 +88,35 @@ def inventory_errors(groups, secrets, cidrs, postgresql_version, ha=True, patron
             errors.append("onprem_coder_database_vip_password: %d characters, expected at most 8 (VRRP carries no more)"
                           % len(str(vip_password)))
     return errors
+
+
+def remove_names(value):
+    """The hosts named by onprem_coder_db_remove: a comma-separated string or a list, in order, once each."""
+    items = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+    names = []
+    for item in items:
+        item = str(item).strip()
+        if item and item not in names:
+            names.append(item)
+    return names
+
+
+def remove_errors(remove, confirm, groups):
+    """Why db_replace_node.yml may not take the hosts in ``remove`` out of the database cluster:
+    the confirmation differs, or the inventory still lists one as a member (the inventory says
+    what the cluster is to be)."""
+    names, confirmed = remove_names(remove), remove_names(confirm)
+    if names != confirmed:
+        return ["onprem_coder_db_remove is '%s' and onprem_coder_db_remove_confirm is '%s': set both to the same "
+                "host names (comma-separated) to take them out of the database cluster for good"
+                % (",".join(names), ",".join(confirmed))]
+    postgres = list(groups.get("postgres") or [])
+    members = {"postgres": postgres, "etcd": list(groups.get("etcd") or postgres)}
+    errors = []
+    for name in names:
+        for group in ("postgres", "etcd"):
+            if name in members[group]:
+                errors.append("onprem_coder_db_remove names %s, which is still in group %s: take it out of the "
+                              "inventory's database groups first (a host that answers goes to group database_retired, "
+                              "where this playbook stops its services)" % (name, group))
+    return errors

@@ -128,7 +128,8 @@ def database_host_packages(host, groups, postgresql_version=15, vip=None):
     repo = list(groups.get("pgbackrest_repo") or [])
     packages = []
     if host in etcd:
-        packages += ["etcd-server", "etcd-client"]
+        # openssl: the certificate rotation checks what etcd serves (roles/tls_reload)
+        packages += ["etcd-server", "etcd-client", "openssl"]
     if host in postgres:
         packages += ["postgresql-%s" % postgresql_version, "postgresql-client-%s" % postgresql_version,
                      "python3-psycopg2", "patroni", "python3-etcd"]

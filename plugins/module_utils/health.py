@@ -42,7 +42,12 @@ def patroni(readings, expected, max_lag_bytes, synchronous=True):
             rows.append(row("patroni", host, "fail", "its REST API did not answer"))
     if not answered:
         return rows + [row("patroni", "cluster", "fail", "no member answered")]
-    cluster = answered[sorted(answered)[0]]
+    return rows + cluster_rows(answered[sorted(answered)[0]], expected, max_lag_bytes, synchronous)
+
+
+def cluster_rows(cluster, expected, max_lag_bytes, synchronous=True):
+    """One member's /cluster judged against the inventory's postgres hosts ``expected``."""
+    rows = []
     members = dict((member["name"], member) for member in cluster.get("members") or [])
     leaders = [name for name, member in members.items() if member.get("role") == "leader"]
     if len(leaders) != 1:
@@ -53,6 +58,8 @@ def patroni(readings, expected, max_lag_bytes, synchronous=True):
     if synchronous:
         rows.append(row("patroni", "sync standby", "ok" if sync else "fail", ", ".join(sorted(sync)) or
                         "none: commits wait or synchronous replication is off"))
+    for name in sorted(set(members) - set(expected)):
+        rows.append(row("patroni", name, "fail", "a member the inventory's postgres group does not list"))
     for name in expected:
         member = members.get(name)
         if member is None:
@@ -73,6 +80,13 @@ def patroni(readings, expected, max_lag_bytes, synchronous=True):
         else:
             rows.append(row("patroni", name, "ok", "%s, %s, %s behind" % (member.get("role"), state, _mb(lag))))
     return rows
+
+
+def patroni_problems(cluster, expected, max_lag_bytes=16 * 2 ** 20):
+    """What keeps one member's /cluster reading from being the inventory's healthy cluster
+    (``expected``: the postgres hosts), one line each; empty when it is."""
+    return ["%s: %s" % (item["item"], item["detail"]) for item in cluster_rows(cluster or {}, expected, max_lag_bytes)
+            if item["state"] == "fail"]
 
 
 def _time(value):

@@ -9,7 +9,10 @@ __metaclass__ = type
 import os
 import re
 import subprocess
+import threading
+import time
 
+import psycopg2
 import pytest
 import yaml
 
@@ -113,3 +116,56 @@ def deployed(lab):
     assert rc == 0, out[-6000:]
     assert_no_secret(out)
     return lab
+
+
+LAB_VIP = "10.89.60.100"
+
+
+class Writer(threading.Thread):
+    """Commits one row at a time into ``table`` through the lab's database VIP, each on a new TLS
+    connection checked with verify-full against ``ca_file`` (re-read at each connection, so a CA
+    rotation's updates are followed). ``acknowledged``: the ids whose commit returned."""
+
+    def __init__(self, ca_file, table):
+        super(Writer, self).__init__(daemon=True)
+        self.ca_file = ca_file
+        self.table = table
+        self.stop = threading.Event()
+        self.acknowledged = []
+        self.times = []
+        self.errors = []
+
+    def connect(self):
+        return psycopg2.connect(host=LAB_VIP, port=5000, dbname="coder", user="coder",
+                                password=lab_secrets()["coder_database_password"], sslmode="verify-full",
+                                sslrootcert=self.ca_file, connect_timeout=3)
+
+    def run(self):
+        next_id = 1
+        deadline = time.time() + 1800     # never outlives a failed test by long
+        while not self.stop.is_set() and time.time() < deadline:
+            try:
+                with self.connect() as conn, conn.cursor() as cur:
+                    cur.execute("INSERT INTO %s (id) VALUES (%%s)" % self.table, (next_id,))
+                conn.close()
+                self.acknowledged.append(next_id)
+                self.times.append(time.time())
+                next_id += 1
+            except psycopg2.Error as exc:
+                self.errors.append(str(exc).strip().splitlines()[0])
+                time.sleep(0.2)
+            time.sleep(0.05)
+
+
+def journal_excerpt(hosts, since, until, units=("patroni", "etcd", "haproxy", "keepalived"), limit=120):
+    """What these lab hosts' database services logged between two times (epoch seconds), without
+    Patroni's routine 'no action' lines: put into a failed assertion, it says why writes stopped."""
+    lines = []
+    for host in hosts:
+        command = ["podman", "exec", host, "journalctl", "--no-pager", "-o", "short-precise",
+                   "--since", "@%d" % int(since), "--until", "@%d" % int(until + 1)]
+        for unit in units:
+            command += ["-u", unit]
+        rc, out = run(command)
+        lines += [line for line in out.splitlines() if "no action" not in line and "-- " not in line[:3]]
+    return "\n".join(sorted(lines)[-limit:])

@@ -92,7 +92,7 @@ def test_pgbackrest_pg_hosts_numbers_each_member():
 def test_packages_per_host_role():
     from ansible_collections.onprem.coder.plugins.module_utils.database_config import database_host_packages
     groups = {"postgres": ["pg1", "pg2", "pg3"], "pgbackrest_repo": ["b1"], "loadbalancers": ["lb1"], "etcd": []}
-    assert database_host_packages("pg1", groups, 16) == ["etcd-server", "etcd-client", "postgresql-16", "postgresql-client-16",
+    assert database_host_packages("pg1", groups, 16) == ["etcd-server", "etcd-client", "openssl", "postgresql-16", "postgresql-client-16",
                                                          "python3-psycopg2", "patroni", "python3-etcd", "pgbackrest",
                                                          "python3-cryptography"]
     assert database_host_packages("lb1", groups) == ["haproxy", "python3-cryptography"]
@@ -120,3 +120,20 @@ def test_the_vip_and_its_password_are_checked_without_printing_the_password():
                      "onprem_coder_database_vip_password: 19 characters, expected at most 8 (VRRP carries no more)"]
     assert errors(vip="10.0.0.100", vip_password="") == [
         "onprem_coder_database_vip_password: not set, expected the VRRP password from Ansible Vault"]
+
+
+def test_hosts_to_remove_are_named_twice_and_gone_from_the_inventory():
+    from ansible_collections.onprem.coder.plugins.module_utils.database_checks import remove_errors, remove_names
+    assert remove_names(" pg3, pg4,,pg3 ") == ["pg3", "pg4"]
+    assert remove_names(["pg5"]) == ["pg5"] and remove_names(None) == [] and remove_names("") == []
+    replaced = {"postgres": ["pg1", "pg2", "pg4"], "pgbackrest_repo": ["backup1"]}
+    assert remove_errors("pg3", "pg3", replaced) == []
+    assert remove_errors("", "", replaced) == []
+    assert remove_errors("pg3", "pg2", replaced) == [
+        "onprem_coder_db_remove is 'pg3' and onprem_coder_db_remove_confirm is 'pg2': set both to the same host names "
+        "(comma-separated) to take them out of the database cluster for good"]
+    errors = remove_errors("pg4,pg1", "pg4, pg1", replaced)
+    assert len(errors) == 4 and errors[0].startswith("onprem_coder_db_remove names pg4, which is still in group postgres")
+    assert remove_errors("pg1", "pg1", dict(replaced, etcd=["pg2", "pg4", "pg9"])) == [
+        "onprem_coder_db_remove names pg1, which is still in group postgres: take it out of the inventory's database "
+        "groups first (a host that answers goes to group database_retired, where this playbook stops its services)"]

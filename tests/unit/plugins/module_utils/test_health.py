@@ -129,3 +129,14 @@ def test_kubernetes_nodes_and_coder_reports():
     assert health.coder(None, "onprem_coder_api_token is not set")[0]["state"] == "skipped"
     lines = health.table(health.coder(report))
     assert lines[0].split() == ["component", "item", "state", "detail"] and "FAIL" in lines[1]
+
+
+def test_a_member_the_inventory_no_longer_lists_fails_and_problems_say_what_is_wrong():
+    rows = health.patroni({"pg1": cluster()}, ["pg1", "pg2", "pg4"], 16 * 2 ** 20)
+    assert states(rows)["patroni pg3"] == "fail" and states(rows)["patroni pg4"] == "fail"
+    assert health.patroni_problems(cluster(), ["pg1", "pg2", "pg4"]) == [
+        "pg3: a member the inventory's postgres group does not list", "pg4: not a member of the cluster"]
+    assert health.patroni_problems(cluster(), HOSTS) == []
+    copying = cluster(pg3={"state": "creating replica", "lag": "unknown"})
+    assert health.patroni_problems(copying, HOSTS) == ["pg3: replica, creating replica"]
+    assert health.patroni_problems({}, HOSTS)[0] == "leader: 0 leaders (none)"
