@@ -11,18 +11,18 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_FORCE_COLOR := 0
 export PY_COLORS := 0
 LAB_INVENTORY ?= inventories/lab
-SYSTEM_PACKAGES := podman runc debootstrap python3-venv git tar uidmap openssh-client
+SYSTEM_PACKAGES := podman runc debootstrap python3-venv git tar uidmap openssh-client nftables
 STAMP_SYSTEM := build/.system-ready
 STAMP_VENV := $(VENV)/.requirements-installed
 HELM := $(BIN)/helm
 
-.PHONY: help setup demo test quick lint sanity units molecule lab-up lab-down image helm clean bench database-hosts
+.PHONY: help setup demo test quick lint sanity units molecule lab-up lab-down image helm clean bench database-hosts database-faults
 
 help:
 	@echo "make demo      set up, start the local lab and deploy site.yml onto it"
 	@echo "make test      set up, then the whole test suite in parallel lanes, with a table of times"
 	@echo "make quick     lint, unit tests and the playbook tests that need no container"
-	@echo "make lint | sanity | units | molecule | lab-up | lab-down | bench | database-hosts | clean"
+	@echo "make lint | sanity | units | molecule | lab-up | lab-down | bench | database-hosts | database-faults | clean"
 
 setup: $(STAMP_SYSTEM) $(STAMP_VENV)
 
@@ -84,7 +84,13 @@ molecule: image
 # The long lab tests left out of make test (marker ondemand): the database cluster grown to five
 # members and shrunk back under writes (docs/database-hosts.md), on a deployed lab.
 database-hosts: image
-	pytest tests -m ondemand -s
+	pytest tests/integration/test_database_hosts.py -m ondemand -s
+
+# The whole database fault suite (tests/lab/faults.py, docs/database-failures.md) on a deployed
+# lab: five leader kills, a partition, the repository down, etcd's quorum lost, every member
+# killed; its table goes to build/database-faults.md.
+database-faults: image
+	pytest tests/integration/test_database_faults.py -m ondemand -s
 
 # The whole suite (tests/suite.py): set-up, then three lanes side by side - checks (lint,
 # sanity, every test without a container), the lab, the Molecule scenarios - and a table of

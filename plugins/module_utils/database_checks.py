@@ -13,6 +13,8 @@ __metaclass__ = type
 
 import ipaddress
 
+from ansible_collections.onprem.coder.plugins.module_utils.database_config import PATRONI_MIN_TTL
+
 SUPPORTED_POSTGRESQL_VERSIONS = (13, 14, 15, 16, 17)
 
 
@@ -70,6 +72,9 @@ def inventory_errors(groups, secrets, cidrs, postgresql_version, ha=True, patron
     if patroni_timing:
         ttl, loop_wait, retry = (patroni_timing.get(k) for k in ("ttl", "loop_wait", "retry_timeout"))
         try:
+            if int(ttl) < PATRONI_MIN_TTL:
+                errors.append("patroni_dcs.ttl: got %s, expected %d or more (Patroni 3.2 and newer raise a lower ttl to %d "
+                              "without saying so in the cluster's settings)" % (ttl, PATRONI_MIN_TTL, PATRONI_MIN_TTL))
             if int(loop_wait) + 2 * int(retry) > int(ttl):
                 errors.append("patroni_dcs.ttl: loop_wait (%s) + 2 x retry_timeout (%s) = %d is more than ttl (%s), "
                               "expected loop_wait + 2 x retry_timeout <= ttl" % (loop_wait, retry,

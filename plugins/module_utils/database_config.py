@@ -16,10 +16,12 @@ import ipaddress
 
 # Patroni's dynamic configuration for a Coder database, the patroni role's default patroni_dcs
 # (through the patroni_dcs_defaults filter) and what the up-front timing check starts from:
-# a leader lost is noticed within ttl (8 s), no committed write is lost (synchronous, strict),
-# and members keep running when etcd is unreachable but they see each other (failsafe).
+# a leader lost is noticed within ttl (20 s, the least Patroni 3.2 and newer accept: they raise a
+# lower one to 20 themselves), no committed write is lost (synchronous, strict), and members keep
+# running when etcd is unreachable but they see each other (failsafe).
+PATRONI_MIN_TTL = 20
 PATRONI_DCS = {
-    "ttl": 8,
+    "ttl": PATRONI_MIN_TTL,
     "loop_wait": 1,
     "retry_timeout": 3,
     "maximum_lag_on_failover": 1048576,

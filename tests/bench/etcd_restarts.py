@@ -11,7 +11,7 @@ certificate rotation or a changed setting does (a leading member hands its leade
 first), and waits until the cluster is healthy, while a writer commits through the database
 VIP. Counted: Patroni's "demoted self" lines in the members' journals, the writer's longest
 pause and failed attempts. Why: a member stopped with SIGTERM answers a lease keep-alive in
-flight with HTTP 200 and a gRPC error, which Patroni 3.0 takes for a failed leader-lock update
+flight with HTTP 200 and a gRPC error, which Patroni (measured with 3.0.2) takes for a failed leader-lock update
 and demotes at once (patroni/patroni#3118); a killed member just drops the connection, which
 Patroni retries on another member. Writes build/bench/etcd_restarts-<method>.json.
 """

@@ -6,6 +6,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import os
 import re
 import subprocess
@@ -119,6 +120,34 @@ def deployed(lab):
 
 
 LAB_VIP = "10.89.60.100"
+
+
+class Environment(dict):
+    """The PGHA_* variables; shown redacted, since pytest prints a failing test's arguments."""
+
+    def __repr__(self):
+        return repr(dict((key, "<redacted>" if "PASSWORD" in key else value) for key, value in self.items()))
+
+
+def pgha_environment(inventory_dir, work):
+    """The PGHA_* environment of tests/lab/verify_database.py and tests/lab/faults.py for a
+    deployed lab inventory, with their report files in ``work``."""
+    rc, out = run(["ansible-inventory", "-i", inventory_dir, "--list"])
+    assert rc == 0, out[-2000:]
+    inventory = json.loads(out[out.index("{"):])
+    hostvars = inventory["_meta"]["hostvars"]
+    members = inventory["postgres"]["hosts"]
+    return Environment({
+        "PGHA_MEMBERS": ",".join("%s=%s" % (hostvars[name]["lab_ip"], name) for name in members),
+        "PGHA_CA": os.path.join(ROOT, inventory_dir, ".output", "pki", "ca.crt"),
+        "PGHA_CODER_PASSWORD": lab_secrets()["coder_database_password"],
+        "PGHA_REPO": inventory["pgbackrest_repo"]["hosts"][0],
+        "PGHA_VIP": hostvars[members[0]]["onprem_coder_database_vip"],
+        "PGHA_REPORT": str(work / "report.json"),
+        "PGHA_PITR": str(work / "pitr.json"),
+        "PGHA_DAY2": str(work / "day2.json"),
+        "PGHA_FAULTS": str(work / "faults.json"),
+    })
 
 
 class Writer(threading.Thread):

@@ -125,7 +125,7 @@ def streaming(expected):
     assert sorted(members) == sorted(expected), members
     leaders = [name for name, (role, state, lag) in members.items() if role == "leader"]
     assert len(leaders) == 1, members
-    # Patroni 3.0 (Debian 12) says "running" for a replica that streams; later versions "streaming"
+    # Patroni 3.0 says "running" for a replica that streams; later versions "streaming"
     replicas = [(state, lag) for name, (role, state, lag) in members.items() if name not in leaders]
     assert all(state in ("streaming", "running") and isinstance(lag, int) and lag < 16 * 2 ** 20
                for state, lag in replicas), members

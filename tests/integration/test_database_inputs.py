@@ -36,14 +36,14 @@ def test_each_bad_input_stops_before_any_host(tmp_path):
         "postgresql_version": 11,
         "onprem_coder_database_client_cidrs": ["10.20.0.0/16", "not-a-cidr"],
         "patroni_rewind_password": "",
-        "patroni_dcs_overrides": {"ttl": 5, "loop_wait": 2, "retry_timeout": 3},
+        "patroni_dcs_overrides": {"ttl": 20, "loop_wait": 2, "retry_timeout": 10},
     }
     rc, out = run_database(tmp_path, bad)
     assert rc != 0
     assert "postgresql_version: got 11, expected one of 13, 14, 15, 16, 17" in out
     assert "onprem_coder_database_client_cidrs[1]: got 'not-a-cidr'" in out
     assert "patroni_rewind_password: not set" in out
-    assert "patroni_dcs.ttl: loop_wait (2) + 2 x retry_timeout (3) = 8 is more than ttl (5)" in out
+    assert "patroni_dcs.ttl: loop_wait (2) + 2 x retry_timeout (10) = 22 is more than ttl (20)" in out
     # nothing ran on a host: the failure is on localhost and no host was tried
     assert "UNREACHABLE" not in out
     assert "Database | Hosts, packages and certificates" not in out
@@ -66,11 +66,15 @@ def test_group_shapes_are_checked(tmp_path):
 
 
 def test_timing_rule_uses_the_patroni_role_defaults(tmp_path):
-    # The patroni role ships loop_wait 1 and retry_timeout 3: ttl 7 is exactly allowed,
-    # ttl 6 is not, and the message quotes the role's values, not made-up ones.
-    rc, out = run_database(tmp_path / "seven", {"patroni_dcs_overrides": {"ttl": 7}})
+    # The patroni role ships ttl 20, loop_wait 1 and retry_timeout 3: retry_timeout 9 is exactly
+    # allowed, 10 is not, and the message quotes the role's values, not made-up ones; a ttl under
+    # 20, which Patroni would raise to 20 by itself, is refused.
+    rc, out = run_database(tmp_path / "nine", {"patroni_dcs_overrides": {"retry_timeout": 9}})
     assert "The inventory passes the checks of every phase." in out
-    rc, out = run_database(tmp_path / "six", {"patroni_dcs_overrides": {"ttl": 6}})
+    rc, out = run_database(tmp_path / "ten", {"patroni_dcs_overrides": {"retry_timeout": 10}})
     assert rc != 0
-    assert "patroni_dcs.ttl: loop_wait (1) + 2 x retry_timeout (3) = 7 is more than ttl (6)" in out
+    assert "patroni_dcs.ttl: loop_wait (1) + 2 x retry_timeout (10) = 21 is more than ttl (20)" in out
     assert "UNREACHABLE" not in out
+    rc, out = run_database(tmp_path / "eight", {"patroni_dcs_overrides": {"ttl": 8}})
+    assert rc != 0
+    assert "patroni_dcs.ttl: got 8, expected 20 or more" in out

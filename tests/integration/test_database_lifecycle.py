@@ -32,7 +32,7 @@ import sys
 import pytest
 import yaml
 
-from .conftest import ROOT, assert_no_secret, changed_tasks, lab_secrets, playbook, recap, run
+from .conftest import ROOT, assert_no_secret, changed_tasks, pgha_environment, playbook, recap, run
 
 pytestmark = pytest.mark.lab_last
 
@@ -40,32 +40,10 @@ CHECKS = os.path.join(ROOT, "tests", "lab", "verify_database.py")
 INVENTORY = os.path.join(ROOT, "inventories", "lab")
 
 
-class Environment(dict):
-    """The PGHA_* variables; shown redacted, since pytest prints a failing test's arguments."""
-
-    def __repr__(self):
-        return repr(dict((key, "<redacted>" if "PASSWORD" in key else value) for key, value in self.items()))
-
-
 @pytest.fixture(scope="module")
 def cluster(deployed, tmp_path_factory):
     """The PGHA_* environment of verify_database.py for the lab, from its inventory."""
-    rc, out = run(["ansible-inventory", "-i", deployed, "--list"])
-    assert rc == 0, out[-2000:]
-    inventory = json.loads(out[out.index("{"):])
-    hostvars = inventory["_meta"]["hostvars"]
-    members = inventory["postgres"]["hosts"]
-    work = tmp_path_factory.mktemp("database")
-    return Environment({
-        "PGHA_MEMBERS": ",".join("%s=%s" % (hostvars[name]["lab_ip"], name) for name in members),
-        "PGHA_CA": os.path.join(INVENTORY, ".output", "pki", "ca.crt"),
-        "PGHA_CODER_PASSWORD": lab_secrets()["coder_database_password"],
-        "PGHA_REPO": inventory["pgbackrest_repo"]["hosts"][0],
-        "PGHA_VIP": hostvars[members[0]]["onprem_coder_database_vip"],
-        "PGHA_REPORT": str(work / "report.json"),
-        "PGHA_PITR": str(work / "pitr.json"),
-        "PGHA_DAY2": str(work / "day2.json"),
-    })
+    return pgha_environment(deployed, tmp_path_factory.mktemp("database"))
 
 
 def checks(cluster, mode):

@@ -28,9 +28,9 @@ def test_latency_report_table_and_problems():
 
 def test_the_patroni_dcs_defaults_are_the_collections_failover_timing():
     dcs = patroni_dcs_with_defaults()
-    assert (dcs["ttl"], dcs["loop_wait"], dcs["retry_timeout"]) == (8, 1, 3)
+    assert (dcs["ttl"], dcs["loop_wait"], dcs["retry_timeout"]) == (20, 1, 3)
     assert dcs["synchronous_mode"] is True and dcs["synchronous_mode_strict"] is True and dcs["failsafe_mode"] is True
-    assert patroni_dcs_with_defaults({"ttl": 12})["ttl"] == 12
+    assert patroni_dcs_with_defaults({"ttl": 30})["ttl"] == 30
     dcs["postgresql"]["use_slots"] = False      # a copy: the next caller gets the defaults again
     assert patroni_dcs_with_defaults()["postgresql"] == {"use_pg_rewind": True, "use_slots": True}
 
@@ -38,7 +38,9 @@ def test_the_patroni_dcs_defaults_are_the_collections_failover_timing():
 def test_the_timing_rule_starts_from_the_collections_dcs_then_the_inventorys():
     groups = {"postgres": ["pg1", "pg2", "pg3"], "pgbackrest_repo": ["backup1"]}
     host = {"onprem_coder_database_client_cidrs": ["10.20.0.0/16"], "patroni_superuser_password": "x"}
-    assert database_inventory_errors(groups, dict(host, patroni_dcs_overrides={"ttl": 7}), ["patroni_superuser_password"]) == []
-    errors = database_inventory_errors(groups, dict(host, patroni_dcs_overrides={"ttl": 6}), ["patroni_superuser_password"])
+    assert database_inventory_errors(groups, dict(host, patroni_dcs_overrides={"ttl": 20}), ["patroni_superuser_password"]) == []
+    errors = database_inventory_errors(groups, dict(host, patroni_dcs_overrides={"retry_timeout": 10}), ["patroni_superuser_password"])
     assert len(errors) == 1 and errors[0].startswith(
-        "patroni_dcs.ttl: loop_wait (1) + 2 x retry_timeout (3) = 7 is more than ttl (6)"), errors
+        "patroni_dcs.ttl: loop_wait (1) + 2 x retry_timeout (10) = 21 is more than ttl (20)"), errors
+    errors = database_inventory_errors(groups, dict(host, patroni_dcs_overrides={"ttl": 8}), ["patroni_superuser_password"])
+    assert len(errors) == 1 and errors[0].startswith("patroni_dcs.ttl: got 8, expected 20 or more"), errors

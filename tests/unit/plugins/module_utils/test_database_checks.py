@@ -10,7 +10,7 @@ from ansible_collections.onprem.coder.plugins.module_utils.database_config impor
 
 GOOD_GROUPS = {"postgres": ["pg1", "pg2", "pg3"], "etcd": ["pg1", "pg2", "pg3"], "pgbackrest_repo": ["backup1"]}
 SECRETS = {"patroni_superuser_password": True, "coder_database_password": "s3cret"}
-TIMING = {"ttl": 8, "loop_wait": 1, "retry_timeout": 3}
+TIMING = {"ttl": 20, "loop_wait": 1, "retry_timeout": 3}
 
 
 def errors(**changes):
@@ -39,7 +39,10 @@ def test_each_bad_input_names_its_variable():
     assert "expected a non-empty list" in errors(cidrs=[])[0]
     assert errors(postgresql_version=11) == ["postgresql_version: got 11, expected one of 13, 14, 15, 16, 17"]
     assert errors(postgresql_version="fifteen")[0].startswith("postgresql_version: got 'fifteen'")
-    assert "expected loop_wait + 2 x retry_timeout <= ttl" in errors(patroni_timing={"ttl": 5, "loop_wait": 2, "retry_timeout": 3})[0]
+    assert "expected loop_wait + 2 x retry_timeout <= ttl" in errors(patroni_timing={"ttl": 20, "loop_wait": 2, "retry_timeout": 10})[0]
+    low = errors(patroni_timing={"ttl": 8, "loop_wait": 1, "retry_timeout": 3})
+    assert low == ["patroni_dcs.ttl: got 8, expected 20 or more (Patroni 3.2 and newer raise a lower ttl to 20 "
+                   "without saying so in the cluster's settings)"], low
 
 
 def test_etcd_defaults_to_the_postgres_group():
