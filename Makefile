@@ -38,10 +38,10 @@ $(STAMP_SYSTEM):
 	  printf '[engine]\nruntime = "runc"\n' >> /etc/containers/containers.conf
 	@touch $@
 
-$(STAMP_VENV): requirements.txt | $(STAMP_SYSTEM)
+$(STAMP_VENV): requirements-dev.txt | $(STAMP_SYSTEM)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "setup: pip install -r requirements.txt"
-	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 | grep -v '^WARNING: Location' || true
+	@echo "setup: pip install -r requirements-dev.txt"
+	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true
 	@$(BIN)/ansible --version >/dev/null
 	@touch $@
 

@@ -28,6 +28,12 @@ options:
     description: Seconds per HTTP request; connection errors and HTTP 502/503/504 are retried 3 times with backoff.
     type: int
     default: 30
+attributes:
+  action_group:
+    description: The connection options can be set once for every Coder module with C(module_defaults) and C(group/onprem.coder.coder).
+    support: full
+    membership:
+      - onprem.coder.coder
 notes:
   - Errors name the call (for example C(POST /api/v2/users/first)), the HTTP status and what it means.
 """

@@ -7,8 +7,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import glob
+import json
+import os
+import tarfile
 
-from .conftest import run
+import yaml
+
+from .conftest import ROOT, run
 
 
 def test_build_install_and_document(tmp_path):
@@ -18,6 +23,12 @@ def test_build_install_and_document(tmp_path):
     assert rc == 0, out
     tarballs = glob.glob(str(tmp_path / "onprem-coder-*.tar.gz"))
     assert len(tarballs) == 1
+    # a Galaxy install brings the dependencies: the tarball's manifest lists galaxy.yml's
+    with tarfile.open(tarballs[0]) as tarball:
+        manifest = json.load(tarball.extractfile("MANIFEST.json"))
+    with open(os.path.join(ROOT, "galaxy.yml")) as handle:
+        declared = yaml.safe_load(handle)["dependencies"]
+    assert manifest["collection_info"]["dependencies"] == declared and "kubernetes.core" in declared, manifest
     install = tmp_path / "installed"
     # no ansible.cfg: this checkout's collections path would make it "already installed"
     rc, out = run(["ansible-galaxy", "collection", "install", "--offline", "--force", "-p", str(install), tarballs[0]],
