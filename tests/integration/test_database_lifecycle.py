@@ -32,7 +32,7 @@ import sys
 import pytest
 import yaml
 
-from .conftest import ROOT, assert_no_secret, changed_tasks, pgha_environment, playbook, recap, run
+from .conftest import ROOT, Environment, assert_no_secret, changed_tasks, pgha_environment, playbook, recap, run
 
 pytestmark = pytest.mark.lab_last
 
@@ -99,11 +99,14 @@ def test_a_point_in_time_restore_brings_back_exactly_the_rows_before_the_target(
 def test_a_day2_change_rolls_every_member_one_at_a_time(deployed, cluster):
     with open(os.path.join(INVENTORY, "group_vars", "all", "database.yml")) as handle:
         parameters = dict(yaml.safe_load(handle)["patroni_postgresql_parameters_overrides"])
-    parameters["max_locks_per_transaction"] = 128              # needs a restart
-    checks(cluster, "day2-start")
+    out = checks(cluster, "day2-start")
+    before = int(re.search(r"^max_locks_per_transaction before the change: (\d+)$", out, re.M).group(1))
+    # needs a restart; another value than the lab has, so the test changes it on any run
+    value = 192 if before == 128 else 128
+    parameters["max_locks_per_transaction"] = value
     rc, out = playbook("-i", deployed, "playbooks/database.yml", "-e", json.dumps({
         "patroni_dcs_overrides": {"maximum_lag_on_failover": 2097152},   # dynamic: PATCH /config
         "patroni_postgresql_parameters_overrides": parameters}))
     assert rc == 0, out[-6000:]
     assert_no_secret(out)
-    checks(cluster, "day2-check")
+    checks(Environment(cluster, PGHA_DAY2_VALUE=str(value)), "day2-check")

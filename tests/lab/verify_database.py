@@ -386,6 +386,12 @@ def day2_start(path):
     wait_for(topology_settled, 180, "a leader, a sync standby and a replica less than 1 MB behind before the change")
     members = topology()
     leader = [m["name"] for m in members if m["role"] == "leader"][0]
+    # what the parameter the change sets is now, so a run on a lab that already has the last
+    # run's value changes it to another (the test reads this line)
+    with connect(list(MEMBERS)[0], 5000) as conn, conn.cursor() as cur:
+        cur.execute("SHOW max_locks_per_transaction")
+        print("max_locks_per_transaction before the change: %s" % cur.fetchone()[0])
+    conn.close()
     samples = path + ".samples"
     with open(samples, "w"):
         pass
@@ -466,7 +472,8 @@ def main(mode):
     elif mode == "day2-start":
         day2_start(os.environ["PGHA_DAY2"])
     elif mode == "day2-check":
-        day2_check(os.environ["PGHA_DAY2"], "max_locks_per_transaction", "128", "maximum_lag_on_failover", 2097152)
+        day2_check(os.environ["PGHA_DAY2"], "max_locks_per_transaction", os.environ.get("PGHA_DAY2_VALUE", "128"),
+                   "maximum_lag_on_failover", 2097152)
     else:
         sys.exit("unknown mode %s" % mode)
     save_report()
