@@ -92,68 +92,6 @@ def whole_after(moment, what, rejoined=None):
     return round(time.time() - moment, 1)
 
 
-class Writer(threading.Thread):
-    """Commits one row at a time (one connection, opened again after an error) into
-    fault_writes under its own label; keeps (id, begun, acknowledged) of each commit that
-    returned. No statement timeout: a cancelled wait for the synchronous standby would return
-    success for a row the standby never got."""
-
-    def __init__(self, label, address, port):
-        super(Writer, self).__init__(daemon=True)
-        self.label, self.address, self.port = label, address, port
-        self.stop = threading.Event()
-        self.acked = []
-        self.errors = []
-
-    def run(self):
-        conn, next_id, deadline = None, 1, time.time() + 1800
-        while not self.stop.is_set() and time.time() < deadline:
-            begun = time.time()
-            try:
-                if conn is None:
-                    conn = pgha.connect(self.address, self.port, timeout=2)
-                with conn.cursor() as cur:
-                    cur.execute("INSERT INTO fault_writes (writer, id) VALUES (%s, %s)", (self.label, next_id))
-                conn.commit()
-                self.acked.append((next_id, begun, time.time()))
-            except psycopg2.Error as exc:
-                self.errors.append((time.time(), (str(exc).strip().splitlines() or [type(exc).__name__])[0]))
-                try:
-                    if conn is not None:
-                        conn.close()
-                except psycopg2.Error:
-                    pass
-                conn = None
-                time.sleep(0.2)
-            next_id += 1
-            time.sleep(0.02)
-
-    def state(self):
-        """One line on this writer for a failure report: acknowledged rows, the last ones, errors."""
-        last = self.acked[-1][2] if self.acked else None
-        return "writer %s: %d acknowledged, the last %s s ago; last errors %s" % (
-            self.label, len(self.acked), round(time.time() - last, 1) if last else "-",
-            [(round(time.time() - t, 1), e) for t, e in self.errors[-3:]])
-
-    def started_writing(self):
-        pgha.wait_for(lambda: len(self.acked) >= 20, 60, "writer %s commits (errors: %s)"
-                      % (self.label, [e[1] for e in self.errors[-3:]]))
-
-    def back_after(self, moment):
-        """Seconds from ``moment`` to the first acknowledged commit begun after it, or None."""
-        after = [at for (row_id, begun, at) in list(self.acked) if begun >= moment]
-        return round(after[0] - moment, 2) if after else None
-
-    def longest_gap(self, start, end):
-        times = [start] + [at for (row_id, begun, at) in list(self.acked) if start <= at <= end] + [end]
-        return round(max(b - a for a, b in zip(times, times[1:])), 2)
-
-    def finish(self):
-        self.stop.set()
-        self.join(30)
-        pgha.check(not self.is_alive(), "writer %s stopped within 30 s (no commit left hanging)" % self.label)
-
-
 def start_writers(*targets):
     """Writers (label, address, port) started on a fresh fault_writes table, each committing."""
     def fresh_table():
@@ -164,7 +102,7 @@ def start_writers(*targets):
         conn.close()
         return True
     pgha.wait_for(fresh_table, 60, "a fresh fault_writes table through the VIP")
-    writers = [Writer(*target) for target in targets]
+    writers = [pgha.Writer(*target) for target in targets]
     for writer in writers:
         writer.start()
     for writer in writers:

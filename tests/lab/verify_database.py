@@ -161,6 +161,70 @@ def vip():
     return holders[0]
 
 
+class Writer(threading.Thread):
+    """Commits one row at a time (one connection, opened again after an error) into ``table``
+    (writer text, id bigint) under its own label; keeps (id, begun, acknowledged) of each commit that
+    returned. No statement timeout: a cancelled wait for the synchronous standby would return
+    success for a row the standby never got."""
+
+    def __init__(self, label, address, port, table="fault_writes"):
+        super(Writer, self).__init__(daemon=True)
+        self.label, self.address, self.port, self.table = label, address, port, table
+        self.stop = threading.Event()
+        self.acked = []
+        self.errors = []
+
+    def run(self):
+        conn, next_id, deadline = None, 1, time.time() + 1800
+        while not self.stop.is_set() and time.time() < deadline:
+            begun = time.time()
+            try:
+                if conn is None:
+                    conn = connect(self.address, self.port, timeout=2)
+                with conn.cursor() as cur:
+                    cur.execute("INSERT INTO %s (writer, id) VALUES (%%s, %%s)" % self.table, (self.label, next_id))
+                conn.commit()
+                self.acked.append((next_id, begun, time.time()))
+            except psycopg2.Error as exc:
+                self.errors.append((time.time(), (str(exc).strip().splitlines() or [type(exc).__name__])[0]))
+                try:
+                    if conn is not None:
+                        conn.close()
+                except psycopg2.Error:
+                    pass
+                conn = None
+                time.sleep(0.2)
+            next_id += 1
+            time.sleep(0.02)
+        if conn is not None:
+            conn.close()
+
+    def state(self):
+        """One line on this writer for a failure report: acknowledged rows, the last ones, errors."""
+        last = self.acked[-1][2] if self.acked else None
+        return "writer %s: %d acknowledged, the last %s s ago; last errors %s" % (
+            self.label, len(self.acked), round(time.time() - last, 1) if last else "-",
+            [(round(time.time() - t, 1), e) for t, e in self.errors[-3:]])
+
+    def started_writing(self):
+        wait_for(lambda: len(self.acked) >= 20, 60, "writer %s commits (errors: %s)"
+                 % (self.label, [e[1] for e in self.errors[-3:]]))
+
+    def back_after(self, moment):
+        """Seconds from ``moment`` to the first acknowledged commit begun after it, or None."""
+        after = [at for (row_id, begun, at) in list(self.acked) if begun >= moment]
+        return round(after[0] - moment, 2) if after else None
+
+    def longest_gap(self, start, end):
+        times = [start] + [at for (row_id, begun, at) in list(self.acked) if start <= at <= end] + [end]
+        return round(max(b - a for a, b in zip(times, times[1:])), 2)
+
+    def finish(self):
+        self.stop.set()
+        self.join(30)
+        check(not self.is_alive(), "writer %s stopped within 30 s (no commit left hanging)" % self.label)
+
+
 def failover():
     members = cluster()["members"]
     leader = [m for m in members if m["role"] == "leader"][0]
@@ -170,38 +234,12 @@ def failover():
     via = VIP or survivors[0]
     with connect(via, 5000) as conn, conn.cursor() as cur:
         cur.execute("DROP TABLE IF EXISTS failover_writes")
-        cur.execute("CREATE TABLE failover_writes (id bigint PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())")
+        cur.execute("CREATE TABLE failover_writes (writer text, id bigint, at timestamptz DEFAULT clock_timestamp(), "
+                    "PRIMARY KEY (writer, id))")
     conn.close()
-    acked, errors = [], []
     stop = threading.Event()
-    state = {"kill_at": None, "first_after_kill": None}
-
-    def writer():
-        conn, next_id = None, 1
-        while not stop.is_set():
-            attempt = time.time()
-            try:
-                if conn is None:
-                    conn = connect(via, 5000, timeout=2)
-                with conn.cursor() as cur:
-                    cur.execute("INSERT INTO failover_writes (id) VALUES (%s)", (next_id,))
-                conn.commit()
-                acked.append(next_id)
-                # the first write begun after the leader was gone and acknowledged
-                if state["kill_at"] and attempt > state["kill_at"] and not state["first_after_kill"]:
-                    state["first_after_kill"] = time.time()
-            except psycopg2.Error as exc:
-                errors.append(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
-                try:
-                    if conn is not None:
-                        conn.close()
-                except psycopg2.Error:
-                    pass
-                conn = None
-                time.sleep(0.2)
-            next_id += 1
-        if conn is not None:
-            conn.close()
+    state = {"kill_at": None}
+    writer = Writer("failover", via, 5000, table="failover_writes")
 
     timeline = {}
 
@@ -220,36 +258,36 @@ def failover():
                     pass
             time.sleep(0.25)
 
-    thread = threading.Thread(target=writer)
-    thread.start()
+    writer.start()
     watcher = threading.Thread(target=monitor)
     watcher.start()
     time.sleep(5)
-    before = len(acked)
+    before = len(writer.acked)
     check(before > 0, "the writer commits before the crash (%d rows)" % before)
     subprocess.run(["podman", "kill", leader["name"]], check=True, stdout=subprocess.DEVNULL)
     state["kill_at"] = time.time()
     print("killed the leader %s at +5 s" % leader["name"])
-    wait_for(lambda: state["first_after_kill"], 60, "writes succeed again after the crash")
+    # the first write begun after the leader was gone and acknowledged
+    failover_s = wait_for(lambda: writer.back_after(state["kill_at"]), 60, "writes succeed again after the crash")
     time.sleep(5)
     stop.set()
-    thread.join()
+    writer.finish()
     watcher.join()
+    acked = [row_id for (row_id, begun, at) in writer.acked]
     report.update(timeline)
     print("timeline after the kill: %s" % timeline)
-    failover_s = state["first_after_kill"] - state["kill_at"]
     report["failover_seconds"] = round(failover_s, 2)
     report["acknowledged_rows"] = len(acked)
-    report["writer_errors"] = len(errors)
+    report["writer_errors"] = len(writer.errors)
     print("writes resumed %.2f s after the kill; %d acknowledged rows; %d failed attempts"
-          % (failover_s, len(acked), len(errors)))
+          % (failover_s, len(acked), len(writer.errors)))
     new = cluster(survivors)["members"]
     new_leader = [m for m in new if m["role"] == "leader"]
     check(len(new_leader) == 1 and new_leader[0]["name"] != leader["name"],
           "a new leader: %s" % [m["name"] for m in new_leader])
     check(failover_s < FAILOVER_BOUND_S, "writes resumed in %.2f s < %.0f s" % (failover_s, FAILOVER_BOUND_S))
     with connect(via, 5000) as conn, conn.cursor() as cur:
-        cur.execute("SELECT id FROM failover_writes")
+        cur.execute("SELECT id FROM failover_writes WHERE writer = 'failover'")
         present = set(row[0] for row in cur.fetchall())
     conn.close()
     lost = sorted(set(acked) - present)
