@@ -15,7 +15,7 @@ from ansible_collections.onprem.coder.plugins.module_utils.health import patroni
 from ansible_collections.onprem.coder.plugins.module_utils.latency import table as latency_table, verdict as latency_verdict
 from ansible_collections.onprem.coder.plugins.module_utils.etcd import (
     EtcdError, environment as etcd_settings, kept_bootstrap, membership_errors, move_leader_target)
-from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import unloaded_parameters
+from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import restart_plan, unloaded_parameters
 from ansible_collections.onprem.coder.plugins.module_utils.restore import RestoreError, parse_target, restore_choice
 
 
@@ -56,6 +56,15 @@ def patroni_dcs_patch(current, desired):
 def pg_parameters_unloaded(rows, desired):
     """Names of the desired parameters a member runs neither with the new value nor marked pending_restart."""
     return unloaded_parameters(rows, desired)
+
+
+def patroni_restart_plan(members, dcs_parameters, leader):
+    """One pass of the rolling restart: which members, and whether the leader goes first."""
+    try:
+        return restart_plan(members, dcs_parameters or {}, leader)
+    except ValueError as exc:
+        from ansible.errors import AnsibleFilterError
+        raise AnsibleFilterError(str(exc))
 
 
 def etcd_move_leader_target(endpoint_status, member_list):
@@ -145,6 +154,7 @@ class FilterModule(object):
             "patroni_dcs_defaults": patroni_dcs_with_defaults,
             "patroni_pg_hba": patroni_pg_hba,
             "pg_parameters_unloaded": pg_parameters_unloaded,
+            "patroni_restart_plan": patroni_restart_plan,
             "etcd_move_leader_target": etcd_move_leader_target,
             "etcd_environment": etcd_environment,
             "etcd_bootstrap_kept": etcd_bootstrap_kept,

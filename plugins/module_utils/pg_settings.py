@@ -106,3 +106,68 @@ def unloaded_parameters(rows, desired):
     """
     by_name = dict((row["name"], row) for row in rows or [])
     return sorted(name for name in differing_parameters(rows, desired) if not by_name[name].get("pending_restart"))
+
+
+# The parameters a hot standby must run at least as high as its primary does: PostgreSQL
+# records the primary's values in the WAL and in pg_control, and Patroni starts a replica
+# with the higher of pg_control's value and the configured one.
+HOT_STANDBY_PARAMETERS = ("max_connections", "max_locks_per_transaction", "max_prepared_transactions",
+                          "max_wal_senders", "max_worker_processes")
+
+
+def _integer(value):
+    number = _number(value, None)
+    return None if number is None else int(number)
+
+
+def restart_plan(members, dcs_parameters, leader):
+    """The order of one pass of the rolling restart.
+
+    ``members`` are dicts with ``name``, ``pending`` (PostgreSQL's pg_settings or Patroni's ``pending_restart``), ``why`` (what is
+    pending, for messages) and ``settings`` (running value of each of
+    HOT_STANDBY_PARAMETERS); ``dcs_parameters`` are the
+    ``postgresql.parameters`` the DCS holds; ``leader`` is the name of the member that leads.
+
+    A replica cannot run a hot-standby parameter lower than its primary, so when the leader
+    runs one above the DCS value (the change lowers it) and no member runs one below (none
+    raises it), the leader restarts first, in place, and the replicas after it. Otherwise the
+    replicas restart first, then a switchover, then the former leader. A change that does both
+    takes two passes: the raise in the usual order, then the lowering with the leader first
+    (``again`` tells the caller to read the members once more and run another pass).
+    """
+    leaders = [member for member in members if member.get("name") == leader]
+    if len(leaders) != 1:
+        raise ValueError("the leader %r is not one of the members %s"
+                         % (leader, sorted(member.get("name") for member in members)))
+    leader = leaders[0]
+    wanted = dict((name, _integer(dcs_parameters[name])) for name in HOT_STANDBY_PARAMETERS
+                  if dcs_parameters.get(name) is not None)
+
+    def running(member, name):
+        return _integer((member.get("settings") or {}).get(name))
+
+    lowered = sorted(name for name, value in wanted.items()
+                     if value is not None and (running(leader, name) or 0) > value)
+    raised = sorted(name for name, value in wanted.items()
+                    if value is not None and any(running(member, name) is not None and running(member, name) < value
+                                                 for member in members))
+    leader_first = bool(lowered) and not raised
+
+    def held_back(member):
+        # runs a lowered parameter above the DCS value: needs a restart once the leader runs it
+        return any((running(member, name) or 0) > wanted[name] for name in lowered)
+
+    replicas = [member for member in members
+                if member is not leader and (member.get("pending") or (leader_first and held_back(member)))]
+    leader_needs = bool(leader.get("pending")) or leader_first
+    return {
+        "leader": leader["name"],
+        "leader_first": leader_first,
+        "leader_needs": leader_needs,
+        "replicas": [member["name"] for member in replicas],
+        "lowered": lowered,
+        "raised": raised,
+        "again": bool(lowered) and bool(raised),
+        "why": dict((member["name"], member.get("why") or "held back until the leader runs %s" % ", ".join(lowered))
+                    for member in replicas + ([leader] if leader_needs else [])),
+    }

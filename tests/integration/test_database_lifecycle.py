@@ -101,7 +101,8 @@ def test_a_day2_change_rolls_every_member_one_at_a_time(deployed, cluster):
         parameters = dict(yaml.safe_load(handle)["patroni_postgresql_parameters_overrides"])
     out = checks(cluster, "day2-start")
     before = int(re.search(r"^max_locks_per_transaction before the change: (\d+)$", out, re.M).group(1))
-    # needs a restart; another value than the lab has, so the test changes it on any run
+    # needs a restart; another value than the lab has, so the test changes it on any run: on a
+    # fresh lab (64) it raises the value (128), then raises it again (192), then lowers it (128)
     value = 192 if before == 128 else 128
     parameters["max_locks_per_transaction"] = value
     rc, out = playbook("-i", deployed, "playbooks/database.yml", "-e", json.dumps({
@@ -109,4 +110,4 @@ def test_a_day2_change_rolls_every_member_one_at_a_time(deployed, cluster):
         "patroni_postgresql_parameters_overrides": parameters}))
     assert rc == 0, out[-6000:]
     assert_no_secret(out)
-    checks(Environment(cluster, PGHA_DAY2_VALUE=str(value)), "day2-check")
+    checks(Environment(cluster, PGHA_DAY2_BEFORE=str(before), PGHA_DAY2_VALUE=str(value)), "day2-check")

@@ -29,6 +29,7 @@ Figures go to PGHA_REPORT (JSON) and stdout.
 """
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -430,11 +431,17 @@ def day2_start(path):
         cur.execute("SHOW max_locks_per_transaction")
         print("max_locks_per_transaction before the change: %s" % cur.fetchone()[0])
     conn.close()
+    # a writer commits through the database endpoint during the whole change (day2-monitor)
+    with connect(VIP or list(MEMBERS)[0], 5000) as conn, conn.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS day2_writes")
+        cur.execute("CREATE TABLE day2_writes (writer text, id bigint, PRIMARY KEY (writer, id))")
+    conn.close()
     samples = path + ".samples"
     with open(samples, "w"):
         pass
     monitor = subprocess.Popen([sys.executable, os.path.abspath(__file__), "day2-monitor", samples],
-                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               start_new_session=True, stdout=subprocess.DEVNULL,
+                               stderr=open(samples + ".log", "w"))   # noqa: SIM115 - the child keeps it
     with open(path, "w") as handle:
         json.dump({"leader": leader, "monitor": monitor.pid, "samples": samples, "started": time.time()}, handle)
     wait_for(lambda: os.path.getsize(samples) > 0, 10, "the cluster monitor samples")
@@ -442,30 +449,69 @@ def day2_start(path):
 
 
 def day2_monitor(samples):
+    """Samples /cluster twice a second and commits rows through the endpoint until SIGTERM,
+    then writes the writer's acknowledged rows to ``samples``.writes."""
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda number, frame: stopping.set())
+    writer = Writer("day2", VIP or list(MEMBERS)[0], 5000, table="day2_writes")
+    writer.start()
     deadline = time.time() + 900     # never outlives a failed run by long
-    while time.time() < deadline:
+    while time.time() < deadline and not stopping.is_set():
         try:
             running, leader = running_members()
         except Exception:  # noqa: BLE001 - no member answered: record it as nothing running
             running, leader = 0, None
         with open(samples, "a") as handle:
             handle.write(json.dumps({"t": time.time(), "running": running, "leader": leader}) + "\n")
-        time.sleep(0.5)
+        stopping.wait(0.5)
+    writer.stop.set()
+    writer.join(30)
+    with open(samples + ".writes.part", "w") as handle:
+        json.dump({"acked": writer.acked, "errors": writer.errors[-5:], "stopped": not writer.is_alive()}, handle)
+    os.rename(samples + ".writes.part", samples + ".writes")
 
 
-def day2_check(path, parameter, value, dcs_key, dcs_value):
+def day2_check(path, parameter, before, value, dcs_key, dcs_value):
     with open(path) as handle:
         marks = json.load(handle)
     time.sleep(2)
     os.kill(marks["monitor"], 15)
+    deadline = time.time() + 45
+    while not os.path.exists(marks["samples"] + ".writes") and time.time() < deadline:
+        time.sleep(1)
+    if not os.path.exists(marks["samples"] + ".writes"):
+        with open(marks["samples"] + ".log") as handle:
+            check(False, "the day-2 monitor wrote its writer's report within 45 s; its errors:\n" + handle.read()[-3000:])
     with open(marks["samples"]) as handle:
         samples = [json.loads(line) for line in handle if line.strip()]
+    with open(marks["samples"] + ".writes") as handle:
+        writes = json.load(handle)
+    check(writes["stopped"], "the writer stopped (no commit left hanging)")
+    check(len(writes["acked"]) > 100, "%d rows acknowledged through the endpoint during the change (last errors %s)"
+          % (len(writes["acked"]), [error[1] for error in writes["errors"]]))
+    with connect(VIP or list(MEMBERS)[0], 5000) as conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM day2_writes WHERE writer = 'day2'")
+        stored = set(row[0] for row in cur.fetchall())
+    conn.close()
+    lost = [row_id for (row_id, begun, at) in writes["acked"] if row_id not in stored]
+    check(lost == [], "every acknowledged row survived the change (%d lost)" % len(lost))
+    times = [marks["started"]] + [at for (row_id, begun, at) in writes["acked"]] + [samples[-1]["t"]]
+    gap = max(b - a for a, b in zip(times, times[1:]))
+    print("longest time without an acknowledged write during the change: %.1f s" % gap)
+    report["day2_longest_write_gap_seconds"] = round(gap, 1)
     check(len(samples) > 20, "%d samples of /cluster during the change" % len(samples))
     lowest = min(sample["running"] for sample in samples)
     check(lowest >= 2, "never fewer than 2 of 3 members running during the change (lowest %d)" % lowest)
     members = wait_for(topology_ok, 60, "one leader, one sync standby, one replica after the change")
     leader = [m["name"] for m in members if m["role"] == "leader"][0]
-    check(leader != marks["leader"], "the leader changed by a switchover (%s -> %s)" % (marks["leader"], leader))
+    # a raised value rolls the replicas, switches over, then restarts the former leader; a
+    # lowered one restarts the leader first, in place (a hot standby cannot run less than its
+    # primary), then the replicas
+    lowered = int(value) < int(before)
+    if lowered:
+        check(leader == marks["leader"], "the leader stayed %s (now %s): restarted in place" % (marks["leader"], leader))
+    else:
+        check(leader != marks["leader"], "the leader changed by a switchover (%s -> %s)" % (marks["leader"], leader))
     check(not any(m.get("pending_restart") for m in members), "no member has a restart pending")
     with urllib.request.urlopen("http://%s:8008/config" % list(MEMBERS)[0], timeout=3) as response:
         config = json.load(response)
@@ -480,9 +526,22 @@ def day2_check(path, parameter, value, dcs_key, dcs_value):
         check(shown == value, "%s runs %s = %s" % (name, parameter, shown))
     order = sorted(started, key=started.get)
     check(all(started[name] > marks["started"] for name in order), "every member was restarted during the change")
-    check(order[-1] == marks["leader"], "the former leader %s was restarted last (order %s)" % (marks["leader"], order))
+    if lowered:
+        check(order[0] == marks["leader"], "the leader %s was restarted first (order %s)" % (marks["leader"], order))
+    else:
+        check(order[-1] == marks["leader"], "the former leader %s was restarted last (order %s)" % (marks["leader"], order))
     gaps = [round(started[b] - started[a], 1) for a, b in zip(order, order[1:])]
     check(min(gaps) >= 1.0, "one at a time: %s s between the restarts" % gaps)
+    # how long no leader was running: from the first sample without one to the next with one
+    # (samples twice a second, so at most 0.5 s more than it was)
+    longest, since = 0.0, None
+    for sample in samples:
+        if sample["leader"] is None:
+            since = sample["t"] if since is None else since
+        elif since is not None:
+            longest, since = max(longest, sample["t"] - since), None
+    print("longest time without a running leader during the change: %.1f s (samples twice a second)" % longest)
+    report["day2_without_leader_seconds"] = round(longest, 1)
     report["day2_seconds"] = round(samples[-1]["t"] - marks["started"], 1)
     report["day2_lowest_running"] = lowest
 
@@ -510,8 +569,8 @@ def main(mode):
     elif mode == "day2-start":
         day2_start(os.environ["PGHA_DAY2"])
     elif mode == "day2-check":
-        day2_check(os.environ["PGHA_DAY2"], "max_locks_per_transaction", os.environ.get("PGHA_DAY2_VALUE", "128"),
-                   "maximum_lag_on_failover", 2097152)
+        day2_check(os.environ["PGHA_DAY2"], "max_locks_per_transaction", os.environ["PGHA_DAY2_BEFORE"],
+                   os.environ["PGHA_DAY2_VALUE"], "maximum_lag_on_failover", 2097152)
     else:
         sys.exit("unknown mode %s" % mode)
     save_report()

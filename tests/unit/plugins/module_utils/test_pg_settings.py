@@ -8,7 +8,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import (
-    differing_parameters, setting_matches, unloaded_parameters)
+    HOT_STANDBY_PARAMETERS, differing_parameters, restart_plan, setting_matches, unloaded_parameters)
 
 # Rows as PostgreSQL 15 reports them in pg_settings (name, setting, unit, vartype).
 ROWS = [
@@ -64,3 +64,74 @@ def test_a_parameter_is_taken_in_when_it_runs_or_waits_for_a_restart():
     after = [dict(row, setting="8192") if row["name"] == "work_mem" else row for row in after]
     # work_mem runs its new value, max_locks_per_transaction waits for a restart: all taken in
     assert unloaded_parameters(after, desired) == []
+
+
+def member(name, pending=False, **settings):
+    running = dict((parameter, "64" if parameter == "max_locks_per_transaction" else "100")
+                   for parameter in HOT_STANDBY_PARAMETERS)
+    running.update((key, str(value)) for key, value in settings.items())
+    return {"name": name, "pending": pending, "why": "pending" if pending else "", "settings": running}
+
+
+def test_a_raised_parameter_rolls_the_replicas_then_switches_over_then_the_former_leader():
+    members = [member("pg1", True), member("pg2", pending=True), member("pg3", pending=True)]
+    plan = restart_plan(members, {"max_locks_per_transaction": 128, "max_connections": 100}, "pg1")
+    assert plan["leader"] == "pg1"
+    assert not plan["leader_first"] and plan["leader_needs"] and not plan["again"]
+    assert plan["replicas"] == ["pg2", "pg3"]
+    assert plan["raised"] == ["max_locks_per_transaction"] and plan["lowered"] == []
+
+
+def test_a_lowered_parameter_restarts_the_leader_first_because_a_replica_cannot_run_lower():
+    # after PATCH /config every member marks the lowered value pending
+    members = [member("pg1", True, max_locks_per_transaction=192),
+               member("pg2", pending=True, max_locks_per_transaction=192),
+               member("pg3", pending=True, max_locks_per_transaction=192)]
+    plan = restart_plan(members, {"max_locks_per_transaction": "128"}, "pg1")
+    assert plan["leader_first"] and plan["leader_needs"] and not plan["again"]
+    assert plan["replicas"] == ["pg2", "pg3"]
+    assert plan["lowered"] == ["max_locks_per_transaction"]
+
+
+def test_a_replica_held_back_by_an_earlier_restart_is_restarted_after_the_leader():
+    # a run stopped after restarting pg3 first: Patroni started it with pg_control's higher
+    # value, so PostgreSQL marks nothing pending there; it still needs a restart
+    members = [member("pg1", True, max_connections=200),
+               member("pg2", pending=True, max_connections=200),
+               member("pg3", pending=False, max_connections=200)]
+    plan = restart_plan(members, {"max_connections": 150}, "pg1")
+    assert plan["leader_first"] and plan["replicas"] == ["pg2", "pg3"]
+    assert "max_connections" in plan["why"]["pg3"]
+
+
+def test_a_change_that_raises_one_and_lowers_another_takes_two_passes():
+    members = [member("pg1", True, max_connections=200),
+               member("pg2", pending=True, max_connections=200), member("pg3", pending=True, max_connections=200)]
+    dcs = {"max_connections": 150, "max_locks_per_transaction": 128}
+    first = restart_plan(members, dcs, "pg1")
+    assert not first["leader_first"] and first["again"]
+    assert first["raised"] == ["max_locks_per_transaction"] and first["lowered"] == ["max_connections"]
+    # after the usual order, pg2 leads and everyone runs the raised value but the old lowered one
+    after = [member("pg1", pending=True, max_connections=200, max_locks_per_transaction=128),
+             member("pg2", False, max_connections=200, max_locks_per_transaction=128),
+             member("pg3", pending=True, max_connections=200, max_locks_per_transaction=128)]
+    second = restart_plan(after, dcs, "pg2")
+    assert second["leader_first"] and second["leader"] == "pg2" and second["leader_needs"] and not second["again"]
+    assert second["replicas"] == ["pg1", "pg3"]
+
+
+def test_nothing_pending_plans_nothing():
+    members = [member("pg1"), member("pg2"), member("pg3")]
+    plan = restart_plan(members, {"max_locks_per_transaction": 64, "work_mem": "4MB"}, "pg1")
+    assert plan["replicas"] == [] and not plan["leader_needs"] and not plan["leader_first"] and plan["why"] == {}
+
+
+def test_a_parameter_other_than_the_hot_standby_ones_keeps_the_usual_order():
+    members = [member("pg1", True), member("pg2", pending=True), member("pg3")]
+    plan = restart_plan(members, {"shared_buffers": "64MB", "max_connections": 100}, "pg1")
+    assert not plan["leader_first"] and plan["leader_needs"] and plan["replicas"] == ["pg2"]
+
+
+def test_a_leader_that_is_not_a_member_has_no_plan():
+    with pytest.raises(ValueError, match="the leader 'pg9' is not one of the members"):
+        restart_plan([member("pg1"), member("pg2")], {}, "pg9")
