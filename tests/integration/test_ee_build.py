@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from .conftest import ROOT, assert_no_secret, changed_tasks, recap, run
+from .test_execution_environment import pinned
 
 pytestmark = [pytest.mark.ondemand, pytest.mark.slow]
 
@@ -45,11 +46,6 @@ def in_image(image, command, project=None, network=None):
     if project:
         args += ["-v", "%s:/runner/project" % project, "-w", "/runner/project"]
     return run(args + [image, "bash", "-c", command])
-
-
-def pinned(name):
-    with open(os.path.join(ROOT, "requirements-dev.txt")) as handle:
-        return re.search(r"^%s==(\S+)$" % re.escape(name), handle.read(), re.M).group(1)
 
 
 def test_the_image_holds_the_pinned_tools_and_every_collection(image):
