@@ -8,10 +8,13 @@ change), so they run after every other lab test (marker ``lab_last``), in this o
 1. ``site.yml --check --diff`` on the deployed site predicts no change and prints no secret;
 2. topology, routing, backups, verify-full TLS, the VIP, and a crash failover with a writer
    committing through the VIP: no acknowledged write lost, the old leader rejoins by itself;
-3. a planned switchover with playbooks/db_switchover.yml;
-4. a point-in-time restore with playbooks/db_restore.yml: rows before the target back, rows
+3. a planned switchover with playbooks/db_switchover.yml, and back to the former leader by name;
+4. a backup asked for right after the leader's container is killed: it waits for the new
+   leader and for that leader's pg_control to name its timeline (pgBackRest stops with error
+   058 otherwise; a clean-clone run hit it), then the lost leader rejoins;
+5. a point-in-time restore with playbooks/db_restore.yml: rows before the target back, rows
    after it absent, the cluster whole, archiving and a fresh full backup;
-5. a day-2 change through playbooks/database.yml: a dynamic setting by PATCH /config and a
+6. a day-2 change through playbooks/database.yml: a dynamic setting by PATCH /config and a
    parameter that needs a restart, rolled replica by replica, a switchover, then the former
    leader, with never fewer than two members running.
 
@@ -28,11 +31,12 @@ import json
 import os
 import re
 import sys
+import time
 
 import pytest
 import yaml
 
-from .conftest import ROOT, Environment, assert_no_secret, changed_tasks, pgha_environment, playbook, recap, run
+from .conftest import ROOT, Environment, Writer, assert_no_secret, changed_tasks, pgha_environment, playbook, recap, run
 
 pytestmark = pytest.mark.lab_last
 
@@ -84,6 +88,57 @@ def test_a_planned_switchover_hands_the_leader_to_the_synchronous_standby(deploy
     assert_no_secret(out)
     after = leader(cluster)
     assert after != before, "the leader is still %s" % before
+    # and back to the former leader by name (a synchronous standby already, or made one)
+    rc, out = playbook("-i", deployed, "playbooks/db_switchover.yml", "-e", "onprem_coder_switchover_candidate=" + before)
+    assert rc == 0, out[-6000:]
+    assert leader(cluster) == before
+
+
+def timelines(cluster):
+    found = re.findall(r"^timelines: leader=(\S+) control=(\d+) wal=(\d+)$", checks(cluster, "timelines"), re.M)
+    assert len(found) == 1, found
+    return found[0][0], int(found[0][1]), int(found[0][2])
+
+
+def test_a_backup_asked_for_while_the_leader_is_lost_waits_for_the_new_one(deployed, cluster):
+    # a writer throughout: what the backup and the failover must not lose, and the WAL a rewound
+    # former leader needs from the new one before it is consistent again
+    writes = Writer(os.path.join(ROOT, deployed, ".output", "pki", "ca.crt"), "backup_probe")
+    with writes.connect() as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE IF NOT EXISTS backup_probe (id bigint PRIMARY KEY)")
+        cur.execute("TRUNCATE backup_probe")
+    conn.close()
+    lost = leader(cluster)
+    writes.start()
+    try:
+        rc, out = run(["podman", "kill", lost])
+        assert rc == 0, out
+        started = time.time()
+        rc, out = playbook("-i", deployed, "playbooks/db_backup.yml", "-e", "onprem_coder_backup_type=incr")
+        seconds = time.time() - started
+    finally:
+        rc_start, out_start = run(["podman", "start", lost])
+        try:
+            new, control, wal = timelines(cluster)   # waits for a settled cluster: the lost leader streams again
+        finally:
+            writes.stop.set()
+            writes.join(30)
+    assert rc == 0, out[-6000:]
+    assert_no_secret(out)
+    assert "incr backup: " in out, out[-4000:]
+    assert rc_start == 0, out_start
+    print("backup taken %.0f s after the leader %s was killed; %s leads; the checkpoint %s"
+          % (seconds, lost, new, "ran" if re.search(r"Checkpoint on the leader[^\n]*\n(ok|changed): ", out) else "was not needed"))
+    assert new != lost, "%s still leads" % lost
+    assert control == wal, "%s: pg_control names timeline %d, its WAL is on %d" % (new, control, wal)
+    with writes.connect() as conn, conn.cursor() as cur:
+        cur.execute("SELECT id FROM backup_probe")
+        stored = set(row[0] for row in cur.fetchall())
+    conn.close()
+    missing = [row for row in writes.acknowledged if row not in stored]
+    print("%d rows acknowledged, %d lost, %d failed attempts" % (len(writes.acknowledged), len(missing), len(writes.errors)))
+    assert writes.acknowledged, writes.errors[-5:]
+    assert missing == [], missing[:20]
 
 
 def test_a_point_in_time_restore_brings_back_exactly_the_rows_before_the_target(deployed, cluster):

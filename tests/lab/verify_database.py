@@ -8,6 +8,7 @@ database password, repository host, VIP, report files) and a mode; each check pr
 2. Routing: writes through HAProxy :5000 land on the leader; :5001 reaches a replica that
    refuses writes.
 3. Backups: pgbackrest check passes on the repository host and a full backup exists there.
+   `timelines` prints the leader's WAL timeline and the one its pg_control names.
 4. Crash failover: a writer commits single-row transactions through :5000 and records every
    acknowledged id; the leader's container is killed (podman kill); the writer retries.
    A new leader must serve writes within FAILOVER_BOUND_S and every acknowledged id must be
@@ -320,6 +321,20 @@ def pgbackrest(*args):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
 
 
+def timelines():
+    """The leader, and the timeline it writes WAL on and the one its pg_control names (pgBackRest
+    stops a backup when the two differ; a checkpoint writes the new one into pg_control)."""
+    settled = wait_for(topology_settled, 180, "a leader, a sync standby and a replica less than 1 MB behind")
+    name = [m["name"] for m in settled if m["role"] == "leader"][0]
+    query = ("SELECT (SELECT timeline_id FROM pg_catalog.pg_control_checkpoint()), "
+             "('x' || substr(pg_catalog.pg_walfile_name(pg_catalog.pg_current_wal_lsn()), 1, 8))::bit(32)::int")
+    out = subprocess.run(["podman", "exec", "--user", "postgres", name, "psql", "-h", "/var/run/postgresql", "-AtF", " ",
+                          "-c", query], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+    check(out.returncode == 0, "the timelines on %s read (%s)" % (name, out.stdout.strip()[-200:]))
+    control, wal = out.stdout.split()
+    print("timelines: leader=%s control=%s wal=%s" % (name, control, wal))
+
+
 def backups():
     checked = pgbackrest("check")
     check(checked.returncode == 0, "pgbackrest check passes on the repository host (%s)" % checked.stdout.strip()[-200:])
@@ -562,6 +577,8 @@ def main(mode):
     elif mode == "leader":
         settled = wait_for(topology_ok, 120, "one leader, one sync standby and one replica")
         print("leader: %s" % [m["name"] for m in settled if m["role"] == "leader"][0])
+    elif mode == "timelines":
+        timelines()
     elif mode == "pitr-check":
         pitr_check(os.environ["PGHA_PITR"])
     elif mode == "day2-monitor":
