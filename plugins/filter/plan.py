@@ -114,6 +114,11 @@ def site_paths(sources):
     return site_state.site_paths(sources)
 
 
+def plan_digest(plan):
+    """sha256 of what the plan decides, without the controller's paths (module_utils/site_state.py)."""
+    return site_state.plan_digest(plan)
+
+
 def database_endpoint(groups, front_address=None, database_host=None, vip=None, port=5000, database="coder",
                       user="coder", ca_file=""):
     """Where Coder connects to the database the collection deploys, from the inventory alone."""
@@ -154,6 +159,7 @@ class FilterModule(object):
             "plan_markdown": plan_markdown,
             "inventory_name": inventory_name,
             "site_paths": site_paths,
+            "plan_digest": plan_digest,
             "database_endpoint": database_endpoint,
             "kubernetes_api_endpoint": kubernetes_api_endpoint,
             "site_placeholders": site_placeholders,

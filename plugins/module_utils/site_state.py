@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import hashlib
+import json
 import os
 
 # Generated files (plan, Helm values, rendered manifests) go here, inside the inventory's
@@ -73,3 +75,20 @@ def kubernetes_api_endpoint(groups, first_address=None, external=None, vip=None,
     if vip:
         return "%s:%d" % (vip, int(port))
     return "%s:6443" % (first_address or control_planes[0])
+
+
+# Keys of the plan that name paths on the controller that computed it: an AWX job, a second
+# checkout or another directory computes other ones for the same site.
+CONTROLLER_PATH_KEYS = ("output_dir", "render_dir", "checksum_lock", "kubeconfig")
+
+
+def plan_digest(plan):
+    """The sha256 of what a plan decides for the site: the plan as canonical JSON (sorted keys,
+    no whitespace), without the controller's paths. The same inventory gives the same digest
+    from any controller; an AWX workflow passes it from its plan job to the later ones, which
+    refuse to run when theirs differs (roles/plan/tasks/load.yml)."""
+    if not isinstance(plan, dict):
+        raise ValueError("a plan is a dict (onprem_coder_plan), not %s" % type(plan).__name__)
+    kept = dict((key, value) for key, value in plan.items() if key not in CONTROLLER_PATH_KEYS)
+    canonical = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

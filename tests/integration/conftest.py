@@ -9,6 +9,7 @@ __metaclass__ = type
 import json
 import os
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -117,6 +118,23 @@ def deployed(lab):
     assert rc == 0, out[-6000:]
     assert_no_secret(out)
     return lab
+
+
+def awx_project_copy(where):
+    """The project as an AWX job gets it: the tracked (and new, not ignored) files of this
+    checkout in ``where``/project, without .git and without anything a run left here."""
+    project = where / "project"
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
+                           stdout=subprocess.PIPE, check=True).stdout
+    for name in files.decode().split("\0"):
+        if name and os.path.lexists(os.path.join(ROOT, name)):
+            target = project / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if os.path.islink(os.path.join(ROOT, name)):
+                os.symlink(os.readlink(os.path.join(ROOT, name)), str(target))
+            else:
+                shutil.copy2(os.path.join(ROOT, name), str(target))
+    return project
 
 
 LAB_VIP = "10.89.60.100"

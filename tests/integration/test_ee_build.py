@@ -19,7 +19,7 @@ import sys
 import pytest
 import yaml
 
-from .conftest import ROOT, assert_no_secret, changed_tasks, recap, run
+from .conftest import ROOT, assert_no_secret, awx_project_copy, changed_tasks, recap, run
 from .test_execution_environment import pinned
 
 pytestmark = [pytest.mark.ondemand, pytest.mark.slow]
@@ -74,19 +74,9 @@ def test_the_python_libraries_the_plugins_import_are_there(image):
 
 
 def project_copy(where, lab_key=False):
-    """The project as an AWX job gets it: the tracked files without .git, owned by the image's
-    user (not world-writable: ansible-playbook would then ignore the project's ansible.cfg)."""
-    project = where / "project"
-    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=ROOT,
-                           stdout=subprocess.PIPE, check=True).stdout
-    for name in files.decode().split("\0"):
-        if name and os.path.lexists(os.path.join(ROOT, name)):
-            target = project / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if os.path.islink(os.path.join(ROOT, name)):
-                os.symlink(os.readlink(os.path.join(ROOT, name)), str(target))
-            else:
-                shutil.copy2(os.path.join(ROOT, name), str(target))
+    """The project as an AWX job gets it, owned by the image's user (not world-writable:
+    ansible-playbook would then ignore the project's ansible.cfg)."""
+    project = awx_project_copy(where)
     if lab_key:
         # the lab inventory names ~/.ssh/onprem-coder-lab_ed25519, and the image's entrypoint
         # makes the working directory the job's home (AWX gives a machine credential instead)

@@ -42,5 +42,5 @@ def test_inventory_name(tmp_path):
 
 def test_filters_are_registered():
     assert sorted(FilterModule().filters()) == [
-        "coder_inventory_errors", "database_endpoint", "inventory_name", "kubernetes_api_endpoint", "plan_markdown",
+        "coder_inventory_errors", "database_endpoint", "inventory_name", "kubernetes_api_endpoint", "plan_digest", "plan_markdown",
         "plan_table", "shared_haproxy_errors", "site_paths", "site_placeholders"]

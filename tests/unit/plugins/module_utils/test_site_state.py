@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ansible_collections.onprem.coder.plugins.module_utils.site_state import (
-    database_endpoint, inventory_dir, kubernetes_api_endpoint, site_paths)
+    database_endpoint, inventory_dir, kubernetes_api_endpoint, plan_digest, site_paths)
 
 
 def test_the_paths_follow_the_inventory_not_the_working_directory(tmp_path, monkeypatch):
@@ -61,3 +61,30 @@ def test_every_node_joins_through_the_same_api_endpoint():
     assert kubernetes_api_endpoint(groups, "10.0.1.11") == "10.0.1.11:6443"
     assert kubernetes_api_endpoint(groups) == "cp1:6443"
     assert kubernetes_api_endpoint({"kube_control_plane": []}, "", "x:1") == ""
+
+
+PLAN = {"site": "dc1", "tier": "1k", "users": 1000, "coderd": {"replicas": 2, "cpu": 2},
+        "settings": {"database_port": 5000, "patroni_api_port": 8008},
+        "output_dir": "/home/a/inventories/dc1/.output", "render_dir": "/home/a/inventories/dc1/.output/render",
+        "checksum_lock": "/home/a/inventories/dc1/.checksums.lock.json", "kubeconfig": "/home/a/inventories/dc1/.output/kubeconfig"}
+
+
+def test_the_plan_digest_is_the_same_from_another_controller():
+    elsewhere = dict(PLAN, output_dir="/runner/inventory/.output", render_dir="/runner/inventory/.output/render",
+                     checksum_lock="/runner/inventory/.checksums.lock.json", kubeconfig="/runner/inventory/.output/kubeconfig")
+    reordered = dict(reversed(list(PLAN.items())))
+    digest = plan_digest(PLAN)
+    assert len(digest) == 64 and int(digest, 16) >= 0
+    assert plan_digest(elsewhere) == digest
+    assert plan_digest(reordered) == digest
+
+
+@pytest.mark.parametrize("change", [{"users": 1001}, {"site": "dc2"}, {"coderd": {"replicas": 3, "cpu": 2}},
+                                    {"settings": {"database_port": 5001, "patroni_api_port": 8008}}])
+def test_the_plan_digest_changes_with_any_decision(change):
+    assert plan_digest(dict(PLAN, **change)) != plan_digest(PLAN)
+
+
+def test_a_plan_digest_needs_a_plan():
+    with pytest.raises(ValueError, match="a plan is a dict"):
+        plan_digest("plan.json")
