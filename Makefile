@@ -16,7 +16,7 @@ STAMP_SYSTEM := build/.system-ready
 STAMP_VENV := $(VENV)/.requirements-installed
 HELM := $(BIN)/helm
 
-.PHONY: help setup demo test quick lint sanity units molecule lab-up lab-down image helm clean bench database-hosts database-faults ee
+.PHONY: help setup system venv demo test quick lint sanity units molecule lab-up lab-down image helm clean bench database-hosts database-faults ee
 
 help:
 	@echo "make demo      set up, start the local lab and deploy site.yml onto it"
@@ -25,6 +25,8 @@ help:
 	@echo "make lint | sanity | units | molecule | lab-up | lab-down | bench | database-hosts | database-faults | ee | clean"
 
 setup: $(STAMP_SYSTEM) $(STAMP_VENV)
+system: $(STAMP_SYSTEM)
+venv: $(STAMP_VENV)
 
 # System packages (podman with runc: crun refuses this kernel's hybrid cgroup layout).
 $(STAMP_SYSTEM):
@@ -47,8 +49,9 @@ $(STAMP_VENV): requirements-dev.txt | $(STAMP_SYSTEM)
 
 # The lab image, and the controller's key for lab hosts (tests/lab/tasks/hosts.yml would make
 # it too; made here, before make test's lanes start, so that no two lanes race to make it).
+# Needs only the system packages, so make test builds it while pip installs the tool chain.
 LAB_KEY := $(HOME)/.ssh/onprem-coder-lab_ed25519
-image: setup
+image: $(STAMP_SYSTEM)
 	@bash tests/lab/build-image.sh
 	@test -f $(LAB_KEY) || { mkdir -p -m 700 $(HOME)/.ssh && ssh-keygen -q -t ed25519 -N '' -C onprem-coder-lab -f $(LAB_KEY) && chmod 600 $(LAB_KEY).pub; }
 
@@ -59,7 +62,7 @@ $(HELM): tests/get_helm.py | $(STAMP_VENV)
 
 helm: $(HELM)
 
-lab-up: image
+lab-up: setup image
 	@ansible-playbook -i $(LAB_INVENTORY) tests/lab/lab.yml
 
 lab-down: setup
@@ -79,22 +82,22 @@ sanity: setup
 units: setup
 	pytest tests/unit
 
-molecule: image
+molecule: setup image
 	pytest tests -m molecule -n 2
 # The long lab tests left out of make test (marker ondemand): the database cluster grown to five
 # members and shrunk back under writes (docs/database-hosts.md), on a deployed lab.
-database-hosts: image
+database-hosts: setup image
 	pytest tests/integration/test_database_hosts.py -m ondemand -s
 
 # The whole database fault suite (tests/lab/faults.py, docs/database-failures.md) on a deployed
 # lab: five leader kills, a partition, the repository down, etcd's quorum lost, every member
 # killed; its table goes to build/database-faults.md.
-database-faults: image
+database-faults: setup image
 	pytest tests/integration/test_database_faults.py -m ondemand -s
 
 # The execution environment (extensions/ee) built with ansible-builder and podman on the lab's
 # Debian image, checked, and the plan phase run in it as an AWX job (tests/integration/test_ee_build.py).
-ee: image helm
+ee: setup image helm
 	pytest tests/integration/test_ee_build.py -m ondemand -s
 
 # The whole suite (tests/suite.py): set-up, then three lanes side by side - checks (lint,

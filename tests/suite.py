@@ -3,8 +3,10 @@
 # Apache License 2.0 (see LICENSE)
 """The whole test suite (``make test``), in lanes that run side by side, with a table of wall times.
 
-Set-up runs first, one stage after another (system packages, the pinned tool chain, the lab
-image, helm). Then the lanes start together; the stages of one lane run in order:
+Set-up runs first: the system packages, then two chains side by side (the pinned tool chain
+then helm; the lab image, which needs only the system packages). A lane starts as soon as
+what it needs is there (checks: the tool chain and helm; lab and molecule: the image too);
+the stages of one lane run in order:
 
   checks     ansible-lint, ansible-test sanity, then pytest -m "not lab and not molecule"
              (unit tests and the playbook tests that need no container)
@@ -14,6 +16,10 @@ image, helm). Then the lanes start together; the stages of one lane run in order
 
 The lab lane is the longest chain (deploy, then tests one after another on one site), so the
 other lanes run at a lower CPU priority (nice 10): they fill the gaps instead of slowing it.
+The kernel's autogroup scheduling would make nice meaningless across sessions (every container
+service and SSH session is one), so the suite turns it off for its run when it may (root) and
+back on at the end. The table ends with the machine's busy CPU over the run: the suite is
+CPU-bound (tests/bench/cpu.py says by which programs).
 
 A lane goes on after a failed stage (its next stages test other things) and the suite fails
 at the end: every failure is reported, with the last lines of its log. Each stage writes
@@ -50,11 +56,14 @@ def pytest_stage(name, marker, workers=None):
     return (name, command + (["-n", str(workers), "--dist", "worksteal"] if workers else []))
 
 
-SETUP = [
-    ("setup", ["make", "--no-print-directory", "setup"]),
-    ("image", ["make", "--no-print-directory", "image"]),
-    ("helm", ["make", "--no-print-directory", "helm"]),
-]
+def make(target):
+    return (target, ["make", "--no-print-directory", target])
+
+
+# Set-up: the first stage, then the chains side by side; each lane waits for the stages it needs.
+SETUP_FIRST = make("system")
+SETUP_CHAINS = [[make("venv"), make("helm")], [make("image")]]
+NEEDS = {"checks": ("venv", "helm"), "lab": ("venv", "helm", "image"), "molecule": ("venv", "image")}
 LANES = {
     "checks": [
         ("lint", ["ansible-lint", "--profile", "production"]),
@@ -75,6 +84,25 @@ QUICK = {
 
 # Lanes that yield the CPU to the lab lane (see the module docstring).
 BACKGROUND_LANES = ("checks", "molecule")
+
+# With the kernel's autogroup scheduling on, CPU is shared between sessions before nice is looked
+# at, so nice 10 gives the lab lane no priority over the other lanes' container processes (each
+# SSH session, each service a session of its own). Measured: database.yml unchanged on the lab
+# took 164 s beside the Molecule lane with autogroup on, 99 s with it off (91 s alone).
+AUTOGROUP = "/proc/sys/kernel/sched_autogroup_enabled"
+
+
+def autogroup(value=None):
+    """Read the autogroup setting, or write it (root only); None when there is none to change."""
+    try:
+        if value is None:
+            with open(AUTOGROUP) as handle:
+                return handle.read().strip()
+        with open(AUTOGROUP, "w") as handle:
+            handle.write(value)
+        return value
+    except OSError:
+        return None
 
 
 class Stage(object):
@@ -123,6 +151,18 @@ def environment():
     return env
 
 
+def cpu_seconds():
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat (containers included)."""
+    try:
+        with open("/proc/stat") as handle:
+            fields = [int(value) for value in handle.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)      # idle and iowait
+    return (sum(fields[:8]) - idle) / float(ticks), sum(fields[:8]) / float(ticks)
+
+
 def tail(path, lines):
     with open(path, errors="replace") as handle:
         return "".join(handle.readlines()[-lines:])
@@ -144,7 +184,7 @@ def static_asserts():
     return count
 
 
-def table(stages, wall):
+def table(stages, wall, cpu=None):
     rows = ["| lane | stage | seconds | result | tests passed / failed / skipped |", "|---|---|---:|---|---|"]
     totals = [0, 0, 0]
     for stage in stages:
@@ -158,9 +198,24 @@ def table(stages, wall):
     rows.append("| **all** | wall time | **%.0f** (%d min %02d s) | %s | %d / %d / %d |" % (
         wall, wall // 60, wall % 60, "passed" if all(s.rc == 0 for s in stages) else "FAILED", *totals))
     rows.append("")
+    if cpu:
+        busy, total = cpu
+        rows.append("CPU: %.0f core-seconds busy of %.0f (%.0f%% of %d cores over the wall time)"
+                    % (busy, total, 100.0 * busy / total if total else 0, os.cpu_count() or 1))
     rows.append("Assertions written in the tests (assert statements, check() calls, Ansible assert tasks): %d"
                 % static_asserts())
     return "\n".join(rows)
+
+
+def run_all(chains, work, run_chain, run_lane):
+    """The set-up chains and the lanes, each in a thread of its own, until all are done."""
+    threads = [threading.Thread(target=run_chain, args=(chain,)) for chain in chains]
+    threads += [threading.Thread(target=run_lane, args=(lane, lane_stages)) for lane, lane_stages in work.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return True
 
 
 def main():
@@ -172,28 +227,55 @@ def main():
     os.makedirs(LOGS, exist_ok=True)
     lock = threading.Lock()
     started = time.time()
+    cpu_start = cpu_seconds()
 
     def printer(message):
         with lock:
             print("[%s +%4.0f s] %s" % (time.strftime("%H:%M:%S"), time.time() - started, message), flush=True)
 
     lanes = QUICK if args.quick else {name: LANES[name] for name in (args.lane or LANES)}
-    setup = [] if args.no_setup else [Stage("setup", name, command) for name, command in SETUP]
+    first = [] if args.no_setup else [Stage("setup", *SETUP_FIRST)]
+    chains = [] if args.no_setup else [[Stage("setup", *stage) for stage in chain] for chain in SETUP_CHAINS]
     if args.quick:
-        setup = [stage for stage in setup if stage.name == "setup"]
+        chains = [chain[:1] for chain in chains if chain[0].name == "venv"]
     work = {lane: [Stage(lane, name, command) for name, command in stages] for lane, stages in lanes.items()}
-    stages = setup + [stage for lane in work.values() for stage in lane]
+    stages = first + [stage for chain in chains for stage in chain] + [stage for lane in work.values() for stage in lane]
+    ready = dict((stage.name, threading.Event()) for chain in chains for stage in chain)
+    passed = set()
 
-    ok = all(stage.run(printer) for stage in setup)
-    if ok:
-        threads = [threading.Thread(target=lambda lane=lane: [stage.run(printer) for stage in lane])
-                   for lane in work.values()]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+    def run_chain(chain):
+        for stage in chain:
+            if not stage.run(printer):
+                break
+            passed.add(stage.name)
+            ready[stage.name].set()
+        for stage in chain:       # a lane waiting on a stage that failed or never ran goes on to give up
+            ready[stage.name].set()
+
+    def run_lane(lane, lane_stages):
+        needs = [name for name in NEEDS.get(lane, ()) if name in ready]
+        for name in needs:
+            ready[name].wait()
+        if all(name in passed for name in needs):
+            for stage in lane_stages:
+                stage.run(printer)
+        else:
+            printer("%s: not run, set-up stage %s failed" % (lane, ", ".join(n for n in needs if n not in passed)))
+
+    ok = all(stage.run(printer) for stage in first)
+    autogroup_before = autogroup()
+    if autogroup_before == "1" and autogroup("0") == "0":
+        printer("scheduling: kernel autogroup off for the run (so the lanes' nice takes effect), on again at the end")
+    try:
+        ok = ok and run_all(chains, work, run_chain, run_lane)
+    finally:
+        if autogroup_before == "1":
+            autogroup("1")
+
     wall = time.time() - started
-    report = table(stages, wall)
+    cpu_end = cpu_seconds()
+    cpu = (cpu_end[0] - cpu_start[0], cpu_end[1] - cpu_start[1]) if cpu_start and cpu_end else None
+    report = table(stages, wall, cpu)
     with open(os.path.join(LOGS, "stages.md"), "w") as handle:
         handle.write(report + "\n")
     failed = [stage for stage in stages if stage.rc not in (0, None)]

@@ -61,7 +61,21 @@ def wait_for(what, condition, deadline=180):
     raise AssertionError("waited %d s for %s; last seen: %s" % (deadline, what, seen))
 
 
+def settled():
+    """What Patroni's /cluster says at once (cheap): one running leader, every replica running or
+    streaming. health.yml reads much more, so it runs only once this holds."""
+    members = cluster()["members"]
+    leaders = [m for m in members if m["role"] == "leader" and m["state"] == "running"]
+    replicas = [m for m in members if m["role"] != "leader"]
+    ok = len(members) == 3 and len(leaders) == 1 and all(m["state"] in ("running", "streaming") for m in replicas)
+    return ok, [(m["name"], m["role"], m["state"]) for m in members]
+
+
 def healthy_again():
+    # a whole health.yml run costs tens of CPU-seconds: poll the cheap reading until it holds
+    ok, members = settled()
+    if not ok:
+        return False, "Patroni's /cluster not settled yet: %s" % members
     rc, out, report, _seconds = health()
     return rc == 0, failed(report) or out[-1500:]
 
