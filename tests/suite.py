@@ -207,17 +207,6 @@ def table(stages, wall, cpu=None):
     return "\n".join(rows)
 
 
-def run_all(chains, work, run_chain, run_lane):
-    """The set-up chains and the lanes, each in a thread of its own, until all are done."""
-    threads = [threading.Thread(target=run_chain, args=(chain,)) for chain in chains]
-    threads += [threading.Thread(target=run_lane, args=(lane, lane_stages)) for lane, lane_stages in work.items()]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return True
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="lint and the tests that need no container")
@@ -263,14 +252,20 @@ def main():
             printer("%s: not run, set-up stage %s failed" % (lane, ", ".join(n for n in needs if n not in passed)))
 
     ok = all(stage.run(printer) for stage in first)
-    autogroup_before = autogroup()
-    if autogroup_before == "1" and autogroup("0") == "0":
-        printer("scheduling: kernel autogroup off for the run (so the lanes' nice takes effect), on again at the end")
-    try:
-        ok = ok and run_all(chains, work, run_chain, run_lane)
-    finally:
-        if autogroup_before == "1":
-            autogroup("1")
+    if ok:
+        autogroup_before = autogroup()
+        if autogroup_before == "1" and autogroup("0") == "0":
+            printer("scheduling: kernel autogroup off for the run (so the lanes' nice takes effect), on again at the end")
+        threads = [threading.Thread(target=run_chain, args=(chain,)) for chain in chains]
+        threads += [threading.Thread(target=run_lane, args=item) for item in work.items()]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        finally:
+            if autogroup_before == "1":
+                autogroup("1")
 
     wall = time.time() - started
     cpu_end = cpu_seconds()
