@@ -27,7 +27,9 @@ build/test-logs/<stage>.log (and <stage>.xml for pytest); the table goes to the 
 to build/test-logs/stages.md.
 
   python3 tests/suite.py              the whole suite (what make test and CI run)
-  python3 tests/suite.py --quick      lint and the checks lane's pytest only (make quick)
+  python3 tests/suite.py --quick      the inner loop (make quick): ansible-lint beside pytest -m
+                                      "not lab and not molecule and not slow" (every test without a
+                                      container but the five helm and 3k renders marked slow)
   python3 tests/suite.py --lane lab   set-up, then one lane
 
 Standard library only: it runs before the virtual environment exists.
@@ -63,7 +65,7 @@ def make(target):
 # Set-up: the first stage, then the chains side by side; each lane waits for the stages it needs.
 SETUP_FIRST = make("system")
 SETUP_CHAINS = [[make("venv"), make("helm")], [make("image")]]
-NEEDS = {"checks": ("venv", "helm"), "lab": ("venv", "helm", "image"), "molecule": ("venv", "image")}
+NEEDS = {"lint": ("venv",), "checks": ("venv", "helm"), "lab": ("venv", "helm", "image"), "molecule": ("venv", "image")}
 LANES = {
     "checks": [
         ("lint", ["ansible-lint", "--profile", "production"]),
@@ -74,11 +76,12 @@ LANES = {
     # each scenario has its own podman network and containers: all of them at once
     "molecule": [pytest_stage("pytest-molecule", "molecule", workers=2)],
 }
+# The inner loop: lint beside the tests that need no container and are not marked slow (the render
+# tests: helm template of every release and the 3k site's run, again and --check). Nothing waits
+# for anything else, so the two lanes take both cores.
 QUICK = {
-    "checks": [
-        ("lint", ["ansible-lint", "--profile", "production"]),
-        pytest_stage("pytest-checks", "not lab and not molecule and not ondemand", workers=2),
-    ],
+    "lint": [("lint", ["ansible-lint", "--profile", "production"])],
+    "checks": [pytest_stage("pytest-quick", "not lab and not molecule and not ondemand and not slow", workers=2)],
 }
 
 

@@ -59,14 +59,21 @@ def test_3k_site_values_files_are_written_install_skipped_and_idempotent(tmp_pat
 
 
 def test_a_phase_run_on_its_own_derives_the_database_endpoint_from_the_inventory(tmp_path):
-    # `site.yml --tags observability` without the database phase, on a controller that never ran
-    # it and from another directory: the values are what a full run writes (the first HAProxy
-    # host's inventory address, or the VIP when there is one), never an empty database host.
+    # a phase on its own, both ways the docs give (`site.yml --tags observability`, then
+    # playbooks/observability.yml), on a controller that never ran the database phase and from
+    # another directory: the values are what a full run writes (the first HAProxy host's
+    # inventory address, or the VIP when there is one), never an empty database host. The sample
+    # leaves its Kubernetes hosts' addresses to be gathered: with --tags, the database play's
+    # argument checks (tagged always) run too and must not need those hosts' facts.
     settings = filled("sample", onprem_coder_output_dir=str(tmp_path / "out"), onprem_coder_render_only=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    for extra, host in (({}, "10.20.1.21"), ({"onprem_coder_database_vip": "10.20.0.100", "onprem_coder_database_vip_password": "vrrp-pw"}, "10.20.0.100")):
-        rc, out = playbook("-i", os.path.join(ROOT, "inventories", "sample"), os.path.join(ROOT, "playbooks", "observability.yml"),
+    runs = (
+        (["site.yml", "--tags", "observability"], {}, "10.20.1.21"),
+        (["playbooks/observability.yml"], {"onprem_coder_database_vip": "10.20.0.100",
+                                           "onprem_coder_database_vip_password": "vrrp-pw"}, "10.20.0.100"))
+    for how, extra, host in runs:
+        rc, out = playbook("-i", os.path.join(ROOT, "inventories", "sample"), os.path.join(ROOT, how[0]), *how[1:],
                            "-e", json.dumps(dict(settings, **extra)), cwd=str(elsewhere))
         assert rc == 0, out[-3000:]
         with open(tmp_path / "out" / "helm" / "coder-observability.yaml") as handle:
