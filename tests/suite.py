@@ -65,10 +65,11 @@ def make(target):
 # Set-up: the first stage, then the chains side by side; each lane waits for the stages it needs.
 SETUP_FIRST = make("system")
 SETUP_CHAINS = [[make("venv"), make("helm")], [make("image")]]
+LINT = ("lint", ["ansible-lint", "--profile", "production"])
 NEEDS = {"lint": ("venv",), "checks": ("venv", "helm"), "lab": ("venv", "helm", "image"), "molecule": ("venv", "image")}
 LANES = {
     "checks": [
-        ("lint", ["ansible-lint", "--profile", "production"]),
+        LINT,
         ("sanity", ["bash", "tests/ansible-test.sh", "sanity"]),
         pytest_stage("pytest-checks", "not lab and not molecule and not ondemand", workers=2),
     ],
@@ -80,7 +81,7 @@ LANES = {
 # tests: helm template of every release and the 3k site's run, again and --check). Nothing waits
 # for anything else, so the two lanes take both cores.
 QUICK = {
-    "lint": [("lint", ["ansible-lint", "--profile", "production"])],
+    "lint": [LINT],
     "checks": [pytest_stage("pytest-quick", "not lab and not molecule and not ondemand and not slow", workers=2)],
 }
 
