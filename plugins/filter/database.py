@@ -10,7 +10,8 @@ __metaclass__ = type
 
 from ansible_collections.onprem.coder.plugins.module_utils.database_checks import inventory_errors, remove_errors, remove_names
 from ansible_collections.onprem.coder.plugins.module_utils.database_config import (
-    database_cert_sans, database_host_packages, dcs_patch, patroni_dcs_defaults, pg_hba, pgbackrest_pg_hosts)
+    database_cert_sans, database_host_packages, dcs_patch, patroni_dcs_defaults, pg_hba, pgbackrest_pg_hosts,
+    pgbackrest_reset_options)
 from ansible_collections.onprem.coder.plugins.module_utils.health import patroni_problems
 from ansible_collections.onprem.coder.plugins.module_utils.latency import table as latency_table, verdict as latency_verdict
 from ansible_collections.onprem.coder.plugins.module_utils.etcd import (
@@ -166,6 +167,7 @@ class FilterModule(object):
             "database_latency_targets": database_latency_targets,
             "database_latency_report": database_latency_report,
             "pgbackrest_pg_hosts": pgbackrest_pg_hosts,
+            "pgbackrest_reset_options": pgbackrest_reset_options,
             "pgbackrest_restore_choice": pgbackrest_restore_choice,
             "restore_target_error": restore_target_error,
         }

@@ -12,6 +12,7 @@ __metaclass__ = type
 
 import copy
 import ipaddress
+import re
 
 
 # Patroni's dynamic configuration for a Coder database, the patroni role's default patroni_dcs
@@ -120,6 +121,26 @@ def pgbackrest_pg_hosts(addresses, data_dir, port, cert, key, ca):
             prefix + "path": data_dir,
         })
     return options
+
+
+def pgbackrest_reset_options(config_lines, hosts):
+    """The command-line options that leave ``hosts`` out of one pgBackRest command on the repository
+    host: ``--reset-pgN-<option>`` for every option of each index N whose pgN-host is one of them.
+
+    ``config_lines``: the stanza's ``pgN-...=value`` lines of pgbackrest.conf (other lines are
+    ignored). An index with all its options reset is not configured for that command, so pgBackRest
+    does not wait on a host that is gone (io-timeout, twice) before it goes on without it."""
+    wanted = set(hosts or [])
+    options = {}
+    for line in config_lines or []:
+        match = re.match(r"^\s*pg([0-9]+)-([a-z0-9-]+)\s*=\s*(.*?)\s*$", line)
+        if match:
+            options.setdefault(int(match.group(1)), []).append((match.group(2), match.group(3)))
+    resets = []
+    for index in sorted(options):
+        if any(key == "host" and value in wanted for key, value in options[index]):
+            resets.extend("--reset-pg%d-%s" % (index, key) for key in sorted(set(key for key, dummy in options[index])))
+    return resets
 
 
 def database_host_packages(host, groups, postgresql_version=15, vip=None):

@@ -140,3 +140,23 @@ def test_hosts_to_remove_are_named_twice_and_gone_from_the_inventory():
     assert remove_errors("pg1", "pg1", dict(replaced, etcd=["pg2", "pg4", "pg9"])) == [
         "onprem_coder_db_remove names pg1, which is still in group postgres: take it out of the inventory's database "
         "groups first (a host that answers goes to group database_retired, where this playbook stops its services)"]
+
+
+def test_pgbackrest_reset_options_leave_out_every_option_of_the_named_hosts_indexes():
+    from ansible_collections.onprem.coder.plugins.module_utils.database_config import (
+        pgbackrest_pg_hosts, pgbackrest_reset_options)
+    written = pgbackrest_pg_hosts(["pg1", "pg2", "pg3"], "/data", 8432, "/c", "/k", "/ca")
+    lines = ["%s=%s" % (key, value) for key, value in sorted(written.items())] + ["repo1-path=/repo", "[coder]", ""]
+    resets = pgbackrest_reset_options(lines, ["pg3"])
+    # every option the role writes for pg3, and none of another index
+    assert resets == sorted("--reset-" + key for key in written if key.startswith("pg3-"))
+    assert len(resets) == 7
+    assert pgbackrest_reset_options(lines, ["pg1", "pg3"]) == sorted(
+        "--reset-" + key for key in written if key.startswith(("pg1-", "pg3-")))
+    # a host the configuration does not name, or none, leaves nothing out
+    assert pgbackrest_reset_options(lines, ["pg9"]) == []
+    assert pgbackrest_reset_options(lines, []) == []
+    assert pgbackrest_reset_options([], ["pg3"]) == []
+    # index 10 sorts after 2 (numbers, not text); spaces around = are allowed
+    assert pgbackrest_reset_options(["pg10-host = far", "pg10-path=/d", "pg2-host=far"], ["far"]) == [
+        "--reset-pg2-host", "--reset-pg10-host", "--reset-pg10-path"]
