@@ -12,7 +12,8 @@ HAProxy, keepalived and pgBackRest, with a writer committing through the VIP the
    lab-pg5 join) and shrinks back to the lab's three (both leave while they run).
 
 Each step: no acknowledged write lost, etcd's and Patroni's members are exactly the inventory's,
-every replica streams, a second run of the playbook changes nothing, the hosts that left run
+every replica streams, a second run of the playbook changes nothing (in make test: after the
+second step, whose second run covers the first step's path too), the hosts that left run
 no database service; the backup before the change leaves the lost host out. At the end the lab's
 own inventory describes the site again (the check-mode test that runs next predicts no change).
 These change the deployed site, so they run after the other lab tests (lab_last) and before the
@@ -74,13 +75,15 @@ def patroni_members():
     return dict((member["name"], (member["role"], member["state"], member.get("lag"))) for member in members)
 
 
-def replace(inventory_dir, *extra):
-    """db_replace_node.yml, then again: the second run changes nothing."""
+def replace(inventory_dir, *extra, again=True):
+    """db_replace_node.yml, then (``again``) once more: the second run changes nothing."""
     started = time.time()
     rc, out = playbook("-i", inventory_dir, "playbooks/db_replace_node.yml", *extra)
     seconds = time.time() - started
     assert rc == 0, out[-6000:]
     assert_no_secret(out)
+    if not again:
+        return seconds
     rc, again = playbook("-i", inventory_dir, "playbooks/db_replace_node.yml", *extra)
     assert rc == 0, again[-6000:]
     counts = recap(again)
@@ -177,7 +180,10 @@ def test_a_lost_host_is_replaced_and_its_stand_in_leaves_again(writer, tmp_path)
     replaced = inventory(str(tmp_path / "replaced"), ["lab-pg1", "lab-pg2", "lab-pg4"])
     lab_hosts(replaced)
     log_offset = backup_log_size()
-    seconds = replace(replaced, *removing("lab-pg3"))
+    # no second run here: the next step's second run takes this path and more - a removed host
+    # named again that is no longer a member, the database phase just after a new member's clone,
+    # and the retire plays on a leaving host that still answers (one run saved, 114-142 s)
+    seconds = replace(replaced, *removing("lab-pg3"), again=False)
     print("a lost host replaced in %.0f s" % seconds)
     streaming(["lab-pg1", "lab-pg2", "lab-pg4"])
     nothing_lost(writer, "lost lab-pg3 replaced by lab-pg4")
