@@ -3,10 +3,11 @@
 # Apache License 2.0 (see LICENSE)
 """Site state lives on the site (docs/site-state.md), proven on the lab's real hosts.
 
-The lab is deployed from this checkout; then `site.yml` runs from a second copy of the
-repository, started from an unrelated directory with no output directory: nothing changes,
-no certificate is re-issued, the Helm values are the same. Then the site CA is taken away
-from the CA host: the run stops before any change and says where the CA is expected.
+The lab is deployed from this checkout. The site CA taken away from the CA host stops the
+run before any change, saying where the CA is expected. Every host records its site and
+groups. The CA rotates under writes. Last, `site.yml` runs from a second copy of the
+repository, started from an unrelated directory with no output directory: on the rotated
+site, nothing changes, no certificate is re-issued, the Helm values are the same.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -65,27 +66,6 @@ def fresh_copy(dest):
     return str(dest)
 
 
-def test_a_second_clone_started_elsewhere_changes_nothing(deployed, tmp_path):
-    before = fingerprints()
-    values_before = values_files(ROOT)
-    assert values_before, "the first run wrote no Helm values"
-    clone = fresh_copy(tmp_path / "clone")
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    started = time.time()
-    rc, out = run(["ansible-playbook", "-i", os.path.join(clone, "inventories", "lab"), os.path.join(clone, "site.yml")],
-                  env={"ANSIBLE_CONFIG": os.path.join(clone, "ansible.cfg")}, cwd=str(elsewhere))
-    print("site.yml from a second clone, started elsewhere: %.0f s" % (time.time() - started))
-    assert rc == 0, out[-6000:]
-    counts = recap(out)
-    assert counts, out[-3000:]
-    changed = dict((host, c) for host, c in counts.items() if c["changed"] or c["failed"] or c["unreachable"])
-    assert changed == {}, "the second clone changed the site: %s %s" % (changed, changed_tasks(out))
-    assert fingerprints() == before, "a certificate or key changed on a host"
-    assert values_files(clone) == values_before
-    assert os.listdir(str(elsewhere)) == [], "the run wrote into its working directory"
-
-
 def test_a_missing_site_ca_stops_before_any_change(deployed):
     before = fingerprints()
     rc, out = run(["podman", "exec", CA_HOST, "mv", CA_DIR, CA_DIR + ".away"])
@@ -108,6 +88,37 @@ def host_file(host, path):
     rc, out = run(["podman", "exec", host, "cat", path])
     assert rc == 0, out
     return out
+
+
+def inventory_groups(inventory):
+    """{host: sorted group names}, as Ansible's group_names has them (parents included)."""
+    rc, out = run(["ansible-inventory", "-i", inventory, "--list"])
+    assert rc == 0, out
+    listed = json.loads(out)
+    parents = {}
+    for group, body in listed.items():
+        for child in body.get("children", []) if isinstance(body, dict) else []:
+            parents.setdefault(child, set()).add(group)
+    found = {}
+    for group, body in listed.items():
+        for host in body.get("hosts", []) if isinstance(body, dict) else []:
+            todo, seen = [group], set()
+            while todo:
+                name = todo.pop()
+                if name not in seen:
+                    seen.add(name)
+                    todo.extend(parents.get(name, ()))
+            found.setdefault(host, set()).update(seen - {"all", "ungrouped"})
+    return dict((host, sorted(groups)) for host, groups in found.items())
+
+
+def test_every_host_of_the_site_records_its_site_and_groups(deployed):
+    # the database and the kubernetes phases both apply the base role: every host says what it is for
+    groups = inventory_groups(deployed)
+    assert {"lab-pg1", "lab-backup1", "lab-cp1", "lab-coder1", "lab-ws1"} <= set(groups), sorted(groups)
+    for host, names in sorted(groups.items()):
+        fact = json.loads(host_file(host, "/etc/ansible/facts.d/onprem_coder.fact"))
+        assert fact == {"site": "lab", "groups": names}, host
 
 
 def common_names(pem, field):
@@ -185,9 +196,29 @@ def test_the_ca_rotates_under_writes_and_a_second_run_changes_nothing(deployed):
     # the old CA is kept, retired, and no rotation is left under way
     rc, out = run(["podman", "exec", CA_HOST, "ls", CA_DIR, CA_DIR + "/retired"])
     assert rc == 0 and "next" not in out.split(), out
-    # the database phase runs on the rotated site without re-issuing anything
+    # The database phase on the rotated site re-issues nothing: the next test runs the whole
+    # site.yml (the database phase in it) from a second clone, and asserts changed=0 and every
+    # certificate and key unchanged. It is defined after this one, so it runs after it.
+
+
+def test_a_second_clone_started_elsewhere_changes_nothing(deployed, tmp_path):
+    # runs after the CA rotation above (pytest keeps the file's order): on the rotated site too,
+    # no phase re-issues a certificate
     before = fingerprints()
-    rc, out = playbook("-i", deployed, "playbooks/database.yml")
+    values_before = values_files(ROOT)
+    assert values_before, "the first run wrote no Helm values"
+    clone = fresh_copy(tmp_path / "clone")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    started = time.time()
+    rc, out = run(["ansible-playbook", "-i", os.path.join(clone, "inventories", "lab"), os.path.join(clone, "site.yml")],
+                  env={"ANSIBLE_CONFIG": os.path.join(clone, "ansible.cfg")}, cwd=str(elsewhere))
+    print("site.yml from a second clone, started elsewhere: %.0f s" % (time.time() - started))
     assert rc == 0, out[-6000:]
-    assert all(c["changed"] == 0 for c in recap(out).values()), changed_tasks(out)
-    assert fingerprints() == before
+    counts = recap(out)
+    assert counts, out[-3000:]
+    changed = dict((host, c) for host, c in counts.items() if c["changed"] or c["failed"] or c["unreachable"])
+    assert changed == {}, "the second clone changed the site: %s %s" % (changed, changed_tasks(out))
+    assert fingerprints() == before, "a certificate or key changed on a host"
+    assert values_files(clone) == values_before
+    assert os.listdir(str(elsewhere)) == [], "the run wrote into its working directory"
