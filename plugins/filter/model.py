@@ -16,19 +16,26 @@ POOL_HOST_VARS = (("labels", "node_pools_host_labels"), ("taints", "node_pools_h
 KUBELET_VARS = ("kubeadm_control_plane_kubelet_overrides", "kubeadm_worker_kubelet_overrides")
 
 
-def cluster_model_sources(render_dir, manifests, releases, skip=None):
-    """The rendered files the model reads: the kubernetes phase's manifests (primary cluster)
-    and each templated Helm release (its cluster: primary or a proxy region)."""
+def cluster_model_sources(render_dir, manifests, releases, skip=None, templated=None):
+    """What the model reads: the kubernetes phase's manifests (primary cluster) and each
+    templated Helm release (its cluster: primary or a proxy region). A manifest's objects, and
+    a release's ``helm template`` output when ``templated`` (the helm_template task's results)
+    gives it, go to the module, which writes them as the review copies at ``path``."""
     skip = set(skip or [])
+    output = dict(((result["item"]["cluster"], result["item"]["name"]), result["stdout"]) for result in templated or [])
     sources = [{"name": "manifests/%s" % item["name"], "path": "%s/manifests/%s.yaml" % (render_dir, item["name"]),
-                "namespace": "default", "role": item["name"], "cluster": "primary"} for item in manifests]
+                "namespace": "default", "role": item["name"], "cluster": "primary", "objects": item["objects"]}
+               for item in manifests]
     for release in releases:
         if release["name"] in skip:
             continue
-        sources.append({"name": "helm %s (%s)" % (release["name"], release["cluster"]),
-                        "path": "%s/helm/%s-%s.yaml" % (render_dir, release["cluster"], release["name"]),
-                        "namespace": release["namespace"], "role": release["role"], "cluster": release["cluster"],
-                        "values_file": release["values_file"]})
+        source = {"name": "helm %s (%s)" % (release["name"], release["cluster"]),
+                  "path": "%s/helm/%s-%s.yaml" % (render_dir, release["cluster"], release["name"]),
+                  "namespace": release["namespace"], "role": release["role"], "cluster": release["cluster"],
+                  "values_file": release["values_file"]}
+        if (release["cluster"], release["name"]) in output:
+            source["content"] = output[(release["cluster"], release["name"])]
+        sources.append(source)
     return sources
 
 

@@ -21,14 +21,15 @@ description:
     each LoadBalancer Service gets an announced address; the NetworkPolicies allow every flow of Coder's
     architecture and drop the flows outside it; no two sources render the same object; every CODER_*
     variable is an option of the Coder command that reads it; kubeadm files carry only what kubeadm reads."
-  - Writes C(model.md) and C(model.json) to O(report_dir) and fails, naming each finding, when O(enforce) is
-    true and a rule does not hold.
+  - Writes the review copies of the sources given by content, then C(model.md) and C(model.json) to O(report_dir), and
+    fails, naming each finding, when O(enforce) is true and a rule does not hold.
 author:
   - onprem.coder maintainers (@onprem-coder)
 attributes:
   check_mode:
     support: full
-    description: Reads and checks; the report is written in check mode too (it describes, it changes no host).
+    description: Reads and checks; the review copies and the report are written in check mode too (they describe, they change
+      no host).
   diff_mode:
     support: none
     description: Nothing on a host changes.
@@ -58,8 +59,11 @@ options:
     type: dict
     default: {}
   sources:
-    description: Rendered files, each C({name, path, namespace, role, cluster, values_file}); C(cluster) is C(primary) or a region;
-      the C(coder.env) of C(values_file) is what the Coder options check reads.
+    description:
+      - What each phase would create, each C({name, path, namespace, role, cluster, values_file}); C(cluster) is C(primary)
+        or a region; the C(coder.env) of C(values_file) is what the Coder options check reads.
+      - With C(objects) (a list of objects) or C(content) (YAML documents, such as C(helm template) output), the module
+        writes them to C(path) first, as the review copy (only when it differs), and checks them; without, it reads C(path).
     type: list
     elements: dict
     required: true
@@ -142,6 +146,7 @@ try:
     # libyaml's parser when PyYAML has it: the review copies hold every upstream object (Calico
     # alone is 300 kB), which the pure-Python parser reads about ten times slower
     LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 except ImportError:  # pragma: no cover
     HAS_YAML = False
 
@@ -153,6 +158,31 @@ from ansible_collections.onprem.coder.plugins.module_utils.coder_options import 
 def _load(path):
     with open(path) as handle:
         return [document for document in yaml.load_all(handle, Loader=LOADER) if document]
+
+
+def _write(path, text):
+    """A review copy, written only when it differs from the file there."""
+    if os.path.isfile(path):
+        with open(path) as handle:
+            if handle.read() == text:
+                return
+    folder = os.path.dirname(path)
+    if folder and not os.path.isdir(folder):
+        os.makedirs(folder)
+    with open(path, "w") as handle:
+        handle.write(text)
+
+
+def _documents(source):
+    """A source's objects. Given as objects or content, they are written to its path first."""
+    if source.get("objects") is not None:
+        objects = [item for item in source["objects"] if item]
+        _write(source["path"], yaml.dump_all(objects, Dumper=DUMPER, default_flow_style=False, indent=2))
+        return objects
+    if source.get("content") is not None:
+        _write(source["path"], source["content"])
+        return [document for document in yaml.load_all(source["content"], Loader=LOADER) if document]
+    return _load(source["path"])
 
 
 def run(params):
@@ -169,7 +199,7 @@ def run(params):
         cluster = clusters.get(source.get("cluster") or "primary")
         if cluster is None:
             raise model.ModelError("source %s: cluster %r is neither primary nor a region" % (source["name"], source["cluster"]))
-        objects = model.normalise(_load(source["path"]), source.get("namespace"), source["name"])
+        objects = model.normalise(_documents(source), source.get("namespace"), source["name"])
         for document in objects:
             document["_role"] = source.get("role")
         cluster["objects"].extend(objects)
