@@ -62,9 +62,6 @@ def make(target):
     return (target, ["make", "--no-print-directory", target])
 
 
-SCENARIOS = [name for name in os.listdir(os.path.join(ROOT, "molecule"))
-             if os.path.isfile(os.path.join(ROOT, "molecule", name, "molecule.yml"))]
-
 # Set-up: the first stage, then the chains side by side; each lane waits for the stages it needs.
 SETUP_FIRST = make("system")
 SETUP_CHAINS = [[make("venv"), make("helm")], [make("image")]]
@@ -77,9 +74,8 @@ LANES = {
         pytest_stage("pytest-checks", "not lab and not molecule and not ondemand", workers=2),
     ],
     "lab": [pytest_stage("pytest-lab", "lab and not ondemand")],
-    # each scenario has its own podman network and containers: all of them at once (with one
-    # scenario, no second pytest worker to start)
-    "molecule": [pytest_stage("pytest-molecule", "molecule", workers=2 if len(SCENARIOS) > 1 else None)],
+    # each scenario has its own podman network and containers: all of them at once
+    "molecule": [pytest_stage("pytest-molecule", "molecule", workers=2)],
 }
 # The inner loop: lint beside the tests that need no container and are not marked slow (the render
 # tests: helm template of every release and the 3k site's run, again and --check). Nothing waits
