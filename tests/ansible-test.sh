@@ -6,6 +6,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 dest="$here/build/ansible-test/ansible_collections/onprem/coder"
+# One run at a time uses that copy (a second one, say sanity by hand while make test runs, would
+# delete it under the first): the lock is held until ansible-test exits (exec keeps the descriptor).
+mkdir -p "$here/build"
+exec 9>"$here/build/ansible-test.lock"
+if ! flock -n 9; then
+  echo "tests/ansible-test.sh: another run is using build/ansible-test; waiting for it to end" >&2
+  flock 9
+fi
 rm -rf "$dest"
 mkdir -p "$dest"
 cd "$here"

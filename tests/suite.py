@@ -39,6 +39,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -49,6 +50,7 @@ from xml.etree import ElementTree
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 LOGS = os.path.join(ROOT, "build", "test-logs")
+COMMANDS = os.path.join(LOGS, "commands.jsonl")   # written by the tests (tests/integration/conftest.py)
 TAIL_LINES = 150
 
 
@@ -188,6 +190,32 @@ def static_asserts():
     return count
 
 
+def commands_summary(limit=12):
+    """The commands the tests ran (tests/integration/conftest.py records each), the longest first:
+    where a lane's time goes. CPU is the controller's own (the lab hosts' is not in it)."""
+    totals = {}
+    try:
+        with open(COMMANDS) as handle:
+            for line in handle:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                entry = totals.setdefault(record["command"], [0, 0.0, 0.0])
+                entry[0] += 1
+                entry[1] += record["seconds"]
+                entry[2] += record["cpu"]
+    except OSError:
+        return ""
+    rows = sorted(totals.items(), key=lambda item: -item[1][1])
+    lines = ["", "Commands the tests ran: %d, %.0f s in all (%s): the %d longest in total"
+             % (sum(entry[0] for entry in totals.values()), sum(entry[1] for entry in totals.values()),
+                os.path.relpath(COMMANDS, ROOT), min(limit, len(rows))), "",
+             "| command | runs | seconds | controller CPU s |", "|---|---:|---:|---:|"]
+    lines += ["| %s | %d | %.0f | %.0f |" % (name, count, seconds, cpu) for name, (count, seconds, cpu) in rows[:limit]]
+    return "\n".join(lines)
+
+
 def table(stages, wall, cpu=None):
     rows = ["| lane | stage | seconds | result | tests passed / failed / skipped |", "|---|---|---:|---|---|"]
     totals = [0, 0, 0]
@@ -208,7 +236,7 @@ def table(stages, wall, cpu=None):
                     % (busy, total, 100.0 * busy / total if total else 0, os.cpu_count() or 1))
     rows.append("Assertions written in the tests (assert statements, check() calls, Ansible assert tasks): %d"
                 % static_asserts())
-    return "\n".join(rows)
+    return "\n".join(rows) + commands_summary()
 
 
 def main():
@@ -218,6 +246,8 @@ def main():
     parser.add_argument("--no-setup", action="store_true", help="skip the set-up stages")
     args = parser.parse_args()
     os.makedirs(LOGS, exist_ok=True)
+    if os.path.exists(COMMANDS):
+        os.remove(COMMANDS)     # this run's commands only
     lock = threading.Lock()
     started = time.time()
     cpu_start = cpu_seconds()

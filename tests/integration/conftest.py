@@ -9,6 +9,7 @@ __metaclass__ = type
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import threading
@@ -21,14 +22,62 @@ import yaml
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
+# Every command the tests run, one JSON line each: tests/suite.py sums them up at the end
+COMMANDS_LOG = os.path.join(ROOT, "build", "test-logs", "commands.jsonl")
+
+
+def command_name(args):
+    """What a command is, for the suite's summary, without its values (-e may carry secrets):
+    the program, then for ansible-playbook its playbooks and its --check, else its first word."""
+    program = os.path.basename(args[0])
+    if program == "ansible-playbook":
+        files = []
+        for before, arg in zip([""] + list(args[1:]), args[1:]):
+            if arg.endswith(".yml") and not arg.startswith("-") and before not in ("-i", "--inventory", "-e", "--extra-vars"):
+                inside = os.path.relpath(arg, ROOT) if os.path.isabs(arg) else arg
+                files.append(os.path.basename(arg) if inside.startswith("..") else inside)
+        return " ".join([program] + files + [arg for arg in args if arg == "--check"])
+    words = [arg for arg in args[1:2] if not arg.startswith("-")]
+    return " ".join([program] + words)
+
+
+class Recorded(object):
+    """A command's wall time and the CPU of its process tree on this machine (the children
+    reaped meanwhile), written to COMMANDS_LOG when the block ends: ``with Recorded(name):``."""
+
+    def __init__(self, name):
+        self.name = name
+        self.rc = None
+
+    def __enter__(self):
+        self.started, self.before = time.time(), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return self
+
+    def __exit__(self, *exc):
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        record = {"test": os.environ.get("PYTEST_CURRENT_TEST", "").rsplit(" (", 1)[0], "command": self.name,
+                  "rc": self.rc, "seconds": round(time.time() - self.started, 2),
+                  "cpu": round(after.ru_utime + after.ru_stime - self.before.ru_utime - self.before.ru_stime, 2)}
+        try:
+            os.makedirs(os.path.dirname(COMMANDS_LOG), exist_ok=True)
+            with open(COMMANDS_LOG, "a") as handle:     # one short append per line: the workers' lines never mix
+                handle.write(json.dumps(record) + "\n")
+        except OSError:
+            pass     # a read-only checkout still runs its tests
+        return False
+
+
 def run(args, env=None, timeout=3600, cwd=None):
-    """Run a command (from the repository root unless ``cwd``); return (rc, combined output)."""
+    """Run a command (from the repository root unless ``cwd``); return (rc, combined output).
+    Recorded in COMMANDS_LOG."""
     full_env = dict(os.environ)
     full_env.update({"ANSIBLE_CONFIG": os.path.join(ROOT, "ansible.cfg"), "ANSIBLE_FORCE_COLOR": "0",
                      "ANSIBLE_NOCOLOR": "1", "PY_COLORS": "0"})
     full_env.update(env or {})
-    proc = subprocess.run(args, cwd=cwd or ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, timeout=timeout, check=False)
+    with Recorded(command_name(args)) as recorded:
+        proc = subprocess.run(args, cwd=cwd or ROOT, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              universal_newlines=True, timeout=timeout, check=False)
+        recorded.rc = proc.returncode
     return proc.returncode, proc.stdout
 
 

@@ -40,7 +40,7 @@ import jinja2.sandbox
 import pytest
 import yaml
 
-from .conftest import ROOT, awx_project_copy, lab_secrets, run
+from .conftest import ROOT, Recorded, awx_project_copy, lab_secrets, run
 
 CONTROLLER = os.path.join(ROOT, "extensions", "awx", "controller.yml")
 LAB_KEY = os.path.expanduser("~/.ssh/onprem-coder-lab_ed25519")
@@ -135,16 +135,18 @@ def job(tmp_path, name, playbook, awx_inventory, extravars=None, settings=None):
     env = dict((key, value) for key, value in os.environ.items() if not key.startswith("ANSIBLE_"))
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
     started = time.time()
-    transmit = subprocess.Popen([RUNNER, "transmit", str(pdd), "-p", playbook, "--ident", name],
-                                stdout=subprocess.PIPE, env=env)
-    worker = subprocess.Popen([RUNNER, "worker", "--private-data-dir", str(tmp_path / (name + "-worker"))],
-                              stdin=transmit.stdout, stdout=subprocess.PIPE, env=env)
-    transmit.stdout.close()
-    process = subprocess.run([RUNNER, "process", str(received), "--ident", name], stdin=worker.stdout,
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env,
-                             timeout=1800, check=False)
-    worker.wait(60)
-    transmit.wait(60)
+    with Recorded("ansible-runner %s" % playbook) as recorded:
+        transmit = subprocess.Popen([RUNNER, "transmit", str(pdd), "-p", playbook, "--ident", name],
+                                    stdout=subprocess.PIPE, env=env)
+        worker = subprocess.Popen([RUNNER, "worker", "--private-data-dir", str(tmp_path / (name + "-worker"))],
+                                  stdin=transmit.stdout, stdout=subprocess.PIPE, env=env)
+        transmit.stdout.close()
+        process = subprocess.run([RUNNER, "process", str(received), "--ident", name], stdin=worker.stdout,
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, env=env,
+                                 timeout=1800, check=False)
+        worker.wait(60)
+        transmit.wait(60)
+        recorded.rc = worker.returncode
     seconds = time.time() - started
     timings.append((name, playbook, round(seconds, 1)))
     artifacts = received / "artifacts" / name
