@@ -199,12 +199,13 @@ def commands_summary(limit=12):
             for line in handle:
                 try:
                     record = json.loads(line)
-                except ValueError:
-                    continue
-                entry = totals.setdefault(record["command"], [0, 0.0, 0.0])
+                    name, seconds, cpu = record["command"], float(record["seconds"]), float(record["cpu"])
+                except (ValueError, KeyError, TypeError):
+                    continue     # a torn or foreign line never costs the run its table
+                entry = totals.setdefault(name, [0, 0.0, 0.0])
                 entry[0] += 1
-                entry[1] += record["seconds"]
-                entry[2] += record["cpu"]
+                entry[1] += seconds
+                entry[2] += cpu
     except OSError:
         return ""
     rows = sorted(totals.items(), key=lambda item: -item[1][1])

@@ -34,7 +34,7 @@ def test_the_summary_adds_up_each_command_longest_first_and_skips_broken_lines(t
     records = [("ansible-playbook site.yml", 100.0, 30.0), ("podman exec", 1.0, 0.1),
                ("ansible-playbook playbooks/health.yml", 60.0, 20.0), ("ansible-playbook site.yml", 50.0, 20.0)]
     log.write_text("".join(json.dumps({"test": "t", "command": name, "rc": 0, "seconds": seconds, "cpu": cpu}) + "\n"
-                           for name, seconds, cpu in records) + "not json\n")
+                           for name, seconds, cpu in records) + "not json\n" + '{"command": "half a record"}\n')
     monkeypatch.setattr(suite, "COMMANDS", str(log))
     lines = suite.commands_summary(limit=2).splitlines()
     assert "Commands the tests ran: 4, 211 s in all" in lines[1] and "the 2 longest in total" in lines[1]
