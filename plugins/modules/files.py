@@ -146,18 +146,20 @@ def directory(module, entry, diffs):
             os.makedirs(path)
         except OSError as exc:
             module.fail_json(msg="files: cannot make the directory %s: %s" % (path, to_native(exc)))
-    return attributes_changed(module, path, entry, diffs, made)
+    return attributes_changed(module, path, entry, diffs, shown=made) or made
 
 
-def attributes_changed(module, path, entry, diffs, made):
+def attributes_changed(module, path, entry, diffs, shown):
+    """Owner, group and mode set as asked; a diff of them unless ``shown`` (a new path, whose
+    diff already holds what was asked). Whether any differed."""
     before = attributes(path)
     changed = set_attributes(module, path, entry)
-    if changed and not made:
+    if changed and not shown:
         wanted = asked(entry)
         diffs.append({"before_header": path, "after_header": path,
                       "before": dict((key, before[key]) for key in wanted),
                       "after": wanted})
-    return changed or made
+    return changed
 
 
 def regular_file(module, entry, diffs):
@@ -190,7 +192,8 @@ def regular_file(module, entry, diffs):
             finally:
                 if os.path.exists(temporary):
                     os.unlink(temporary)
-    return attributes_changed(module, path, entry, diffs, written)
+    # a rewritten file keeps the old one's owner, group and mode until they are set here
+    return attributes_changed(module, path, entry, diffs, shown=current is None) or written
 
 
 def main():

@@ -81,6 +81,20 @@ def test_a_mode_alone_is_set_and_shown(tmp_path, capsys):
     assert mode(entries[1]["path"]) == "0600"
 
 
+def test_new_content_and_a_new_mode_both_show(tmp_path, capsys):
+    run(capsys, role(tmp_path))
+    entries = role(tmp_path, content="a = 4\n", file_mode="0600")
+    for check in (True, False):
+        result = run(capsys, entries, check=check)
+        assert result["changed_paths"] == [entries[1]["path"]]
+        assert [(d["before"], d["after"]) for d in result["diff"]] == [
+            ("a = 1\n", "a = 4\n"),
+            ({"owner": OWNER, "group": GROUP, "mode": "0640"}, {"owner": OWNER, "group": GROUP, "mode": "0600"})]
+    assert mode(entries[1]["path"]) == "0600"
+    with open(entries[1]["path"]) as handle:
+        assert handle.read() == "a = 4\n"
+
+
 def test_check_mode_reports_and_writes_nothing(tmp_path, capsys):
     entries = role(tmp_path)
     result = run(capsys, entries, check=True)
