@@ -144,6 +144,22 @@ def site_placeholders(host_vars):
     return site_checks.placeholders(values)
 
 
+def phase_selected(phase, run_tags=None, skip_tags=None):
+    """Whether a play tagged only with ``phase`` has work under this run's --tags and --skip-tags
+    (ansible_run_tags, ansible_skip_tags), by Ansible's own rules for a task tagged ``phase``."""
+    only = set(run_tags or ["all"])
+    skip = set(skip_tags or [])
+    selected = bool(only & {"all", "tagged", phase})
+    return selected and not skip & {"all", "tagged", phase}
+
+
+def phase_hosts(pattern, phase, run_tags=None, skip_tags=None):
+    """The play's host pattern when its phase is selected, else no host at all: the play is then
+    skipped whole ("no hosts matched"), instead of running its tasks tagged always (the roles'
+    argument checks, site facts) on every host of a phase the run does not touch."""
+    return pattern if phase_selected(phase, run_tags, skip_tags) else []
+
+
 def coder_inventory_errors(access_url, wildcard_access_url="", regions=None, proxy_urls=None, install=True):
     return site_checks.coder_errors(access_url, wildcard_access_url, regions, proxy_urls, install)
 
@@ -165,4 +181,5 @@ class FilterModule(object):
             "site_placeholders": site_placeholders,
             "coder_inventory_errors": coder_inventory_errors,
             "shared_haproxy_errors": shared_haproxy_errors,
+            "phase_hosts": phase_hosts,
         }

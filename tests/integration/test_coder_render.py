@@ -66,8 +66,9 @@ def test_a_phase_run_on_its_own_derives_the_database_endpoint_from_the_inventory
     # playbooks/observability.yml), on a controller that never ran the database phase and from
     # another directory: the values are what a full run writes (the first HAProxy host's
     # inventory address, or the VIP when there is one), never an empty database host. The sample
-    # leaves its Kubernetes hosts' addresses to be gathered: with --tags, the database play's
-    # argument checks (tagged always) run too and must not need those hosts' facts.
+    # leaves its Kubernetes hosts' addresses to be gathered. With --tags, the other phases' plays
+    # over hosts have none (onprem.coder.phase_hosts): not even their tasks tagged always (the
+    # roles' argument checks, the site facts) run on the sample's 67 hosts.
     settings = filled("sample", onprem_coder_output_dir=str(tmp_path / "out"), onprem_coder_render_only=True)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -80,6 +81,11 @@ def test_a_phase_run_on_its_own_derives_the_database_endpoint_from_the_inventory
                            "-e", json.dumps(dict(settings, **extra)), cwd=str(elsewhere))
         # the sample's recap alone is longer than a failure's tail: show the failed tasks' lines
         assert rc == 0, [line for line in out.splitlines() if "ERROR" in line or "fatal:" in line][:20] or out[-3000:]
+        other_roles = ("preflight", "site_facts", "os_base", "pki", "etcd", "patroni", "kubernetes_node", "kubeadm_worker",
+                       "node_pools")
+        other_phases = [line for line in out.splitlines()
+                        if line.startswith("TASK [") and any("onprem.coder.%s :" % role in line for role in other_roles)]
+        assert other_phases == [], other_phases[:10]
         with open(tmp_path / "out" / "helm" / "coder-observability.yaml") as handle:
             values = yaml.safe_load(handle)
         assert values["global"]["postgres"]["hostname"] == host

@@ -5,8 +5,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import pytest
+
 from ansible_collections.onprem.coder.plugins.filter.plan import (
-    FilterModule, inventory_name, plan_markdown, plan_table)
+    FilterModule, inventory_name, phase_hosts, plan_markdown, plan_table)
 from ansible_collections.onprem.coder.plugins.module_utils.sizing import size
 
 
@@ -40,7 +42,27 @@ def test_inventory_name(tmp_path):
     assert inventory_name([]) == "default"
 
 
+@pytest.mark.parametrize("run_tags, skip_tags, runs", [
+    (["all"], [], True),                       # no --tags
+    (None, None, True),
+    (["database"], [], True),
+    (["database", "coder"], [], True),
+    (["tagged"], [], True),
+    (["observability"], [], False),            # another phase alone
+    (["always"], [], False),                   # only the always tasks: no phase's work
+    (["all"], ["database"], False),
+    (["all"], ["tagged"], False),
+    (["all"], ["all"], False),
+    (["database"], ["database"], False),       # skip wins, as in Ansible
+    (["all"], ["coder"], True),
+])
+def test_a_phase_play_has_hosts_only_when_the_tags_select_its_phase(run_tags, skip_tags, runs):
+    pattern = "postgres:etcd:pgbackrest_repo:loadbalancers"
+    assert phase_hosts(pattern, "database", run_tags, skip_tags) == (pattern if runs else [])
+    assert phase_hosts(["a", "b"], "database", run_tags, skip_tags) == (["a", "b"] if runs else [])
+
+
 def test_filters_are_registered():
     assert sorted(FilterModule().filters()) == [
-        "coder_inventory_errors", "database_endpoint", "inventory_name", "kubernetes_api_endpoint", "plan_digest", "plan_markdown",
-        "plan_table", "shared_haproxy_errors", "site_paths", "site_placeholders"]
+        "coder_inventory_errors", "database_endpoint", "inventory_name", "kubernetes_api_endpoint", "phase_hosts", "plan_digest",
+        "plan_markdown", "plan_table", "shared_haproxy_errors", "site_paths", "site_placeholders"]
