@@ -55,18 +55,25 @@ def _normalise(value):
     return value
 
 
-def dcs_patch(current, desired):
+# The parts of the DCS configuration the inventory states in full: a key the DCS holds there and
+# the inventory no longer names is removed (PostgreSQL parameters set by hand with
+# `patronictl edit-config`, or dropped from patroni_postgresql_parameters_overrides).
+DCS_AUTHORITATIVE = (("postgresql", "parameters"),)
+
+
+def dcs_patch(current, desired, path=()):
     """The smallest PATCH /config body that makes ``current`` hold ``desired``.
 
-    Only keys in ``desired`` are managed; a key set to None in ``desired`` is removed
-    (PATCH with null). Returns {} when nothing differs.
+    Keys in ``desired`` are managed; a key set to None in ``desired`` is removed (PATCH with
+    null). Under DCS_AUTHORITATIVE, a key ``current`` holds and ``desired`` does not name is
+    removed too. Returns {} when nothing differs.
     """
     patch = {}
     current = current or {}
     for key, want in desired.items():
         have = current.get(key)
         if isinstance(want, dict):
-            sub = dcs_patch(have if isinstance(have, dict) else {}, want)
+            sub = dcs_patch(have if isinstance(have, dict) else {}, want, path + (key,))
             if sub:
                 patch[key] = sub
         elif want is None:
@@ -74,6 +81,10 @@ def dcs_patch(current, desired):
                 patch[key] = None
         elif _normalise(have) != _normalise(want):
             patch[key] = want
+    if path in DCS_AUTHORITATIVE:
+        for key in sorted(current):
+            if key not in desired:
+                patch[key] = None
     return patch
 
 

@@ -85,24 +85,53 @@ def setting_matches(desired, row):
     return text == str(setting)
 
 
+# What Patroni passes to PostgreSQL on its command line when the DCS names no value (Patroni's
+# ConfigHandler.CMDLINE_OPTIONS): a parameter removed from the DCS runs this after a restart,
+# not PostgreSQL's own default.
+PATRONI_COMMAND_LINE_DEFAULTS = {
+    "hot_standby": "on",
+    "max_connections": 100,
+    "max_locks_per_transaction": 64,
+    "max_prepared_transactions": 0,
+    "max_replication_slots": 10,
+    "max_wal_senders": 10,
+    "max_worker_processes": 8,
+    "track_commit_timestamp": "off",
+    "wal_keep_size": "128MB",
+    "wal_level": "replica",
+    "wal_log_hints": "on",
+}
+
+
+def expected_value(name, desired, row):
+    """What a member should run for ``name``: the desired value, or for a parameter removed from
+    the DCS (None) Patroni's command-line default or else PostgreSQL's built-in one (``boot_val``)."""
+    if desired is not None:
+        return desired
+    if name in PATRONI_COMMAND_LINE_DEFAULTS:
+        return PATRONI_COMMAND_LINE_DEFAULTS[name]
+    return row.get("boot_val")
+
+
 def differing_parameters(rows, desired):
     """Names of ``desired`` parameters whose running value (pg_settings ``rows``) differs.
 
     Parameters PostgreSQL does not know (no row) are left out: PostgreSQL would not load
-    them either.
+    them either. A None value is a parameter removed from the DCS (expected_value).
     """
     by_name = dict((row["name"], row) for row in rows or [])
-    # None removes a parameter from the DCS (PostgreSQL's default again): nothing to compare
     return sorted(name for name, value in (desired or {}).items()
-                  if value is not None and name in by_name and not setting_matches(value, by_name[name]))
+                  if name in by_name and expected_value(name, value, by_name[name]) is not None
+                  and not setting_matches(expected_value(name, value, by_name[name]), by_name[name]))
 
 
 def unloaded_parameters(rows, desired):
     """Names of ``desired`` parameters a member has not taken in yet.
 
-    A parameter is taken in when it runs with the desired value, or when PostgreSQL marks it
-    ``pending_restart`` (it needs a restart to run it). ``rows`` are pg_settings rows with
-    ``name``, ``setting``, ``unit``, ``vartype`` and ``pending_restart``.
+    A parameter is taken in when it runs with the desired value (for a removed one, the default
+    it falls back to), or when PostgreSQL marks it ``pending_restart`` (it needs a restart to
+    run it). ``rows`` are pg_settings rows with ``name``, ``setting``, ``unit``, ``vartype``,
+    ``boot_val`` and ``pending_restart``.
     """
     by_name = dict((row["name"], row) for row in rows or [])
     return sorted(name for name in differing_parameters(rows, desired) if not by_name[name].get("pending_restart"))
@@ -126,7 +155,8 @@ def restart_plan(members, dcs_parameters, leader):
     ``members`` are dicts with ``name``, ``pending`` (PostgreSQL's pg_settings or Patroni's ``pending_restart``), ``why`` (what is
     pending, for messages) and ``settings`` (running value of each of
     HOT_STANDBY_PARAMETERS); ``dcs_parameters`` are the
-    ``postgresql.parameters`` the DCS holds; ``leader`` is the name of the member that leads.
+    ``postgresql.parameters`` the DCS holds (one it does not hold is Patroni's command-line
+    default); ``leader`` is the name of the member that leads.
 
     A replica cannot run a hot-standby parameter lower than its primary, so when the leader
     runs one above the DCS value (the change lowers it) and no member runs one below (none
@@ -140,8 +170,10 @@ def restart_plan(members, dcs_parameters, leader):
         raise ValueError("the leader %r is not one of the members %s"
                          % (leader, sorted(member.get("name") for member in members)))
     leader = leaders[0]
-    wanted = dict((name, _integer(dcs_parameters[name])) for name in HOT_STANDBY_PARAMETERS
-                  if dcs_parameters.get(name) is not None)
+    # a parameter the DCS does not hold runs Patroni's command-line default (all five are
+    # command-line parameters): removing one from the DCS can lower it
+    wanted = dict((name, _integer(dcs_parameters.get(name, PATRONI_COMMAND_LINE_DEFAULTS[name])))
+                  for name in HOT_STANDBY_PARAMETERS)
 
     def running(member, name):
         return _integer((member.get("settings") or {}).get(name))

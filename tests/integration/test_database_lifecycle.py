@@ -151,6 +151,10 @@ def test_a_point_in_time_restore_brings_back_exactly_the_rows_before_the_target(
     checks(cluster, "pitr-check")
 
 
+# set by hand before the day-2 run, a parameter PostgreSQL reloads without a restart (its default: -1)
+HAND_EDIT = ("log_min_duration_statement", "250")
+
+
 def test_a_day2_change_rolls_every_member_one_at_a_time(deployed, cluster):
     with open(os.path.join(INVENTORY, "group_vars", "all", "database.yml")) as handle:
         parameters = dict(yaml.safe_load(handle)["patroni_postgresql_parameters_overrides"])
@@ -160,9 +164,15 @@ def test_a_day2_change_rolls_every_member_one_at_a_time(deployed, cluster):
     # fresh lab (64) it raises the value (128), then raises it again (192), then lowers it (128)
     value = 192 if before == 128 else 128
     parameters["max_locks_per_transaction"] = value
+    # an operator's hand edit the inventory does not hold: the run removes it, since the
+    # inventory states postgresql.parameters in full
+    rc, edit = run(["podman", "exec", leader(cluster), "patronictl", "-c", "/etc/patroni/config.yml", "edit-config",
+                    "--pg", "%s=%s" % HAND_EDIT, "--force"])
+    assert rc == 0 and HAND_EDIT[0] in edit, edit
     rc, out = playbook("-i", deployed, "playbooks/database.yml", "-e", json.dumps({
         "patroni_dcs_overrides": {"maximum_lag_on_failover": 2097152},   # dynamic: PATCH /config
         "patroni_postgresql_parameters_overrides": parameters}))
     assert rc == 0, out[-6000:]
     assert_no_secret(out)
+    assert '"%s": null' % HAND_EDIT[0] in out, "the run did not remove the hand-set %s:\n%s" % (HAND_EDIT[0], out[-6000:])
     checks(Environment(cluster, PGHA_DAY2_BEFORE=str(before), PGHA_DAY2_VALUE=str(value)), "day2-check")

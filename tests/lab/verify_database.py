@@ -22,8 +22,9 @@ database password, repository host, VIP, report files) and a mode; each check pr
 7. A day-2 change through the real database phase, in two halves around it (the test runs
    it with a changed dynamic setting and a parameter that needs a restart): `day2-start`
    records the leader and starts a monitor sampling /cluster twice a second; `day2-check`
-   asserts the DCS holds the new setting, every member runs the new parameter with no
-   restart pending, every member was restarted one at a time (postmaster start times apart,
+   asserts the DCS holds the new setting and no longer the parameter set by hand before the
+   change, every member runs the new parameter and that one's default with no restart
+   pending, every member was restarted one at a time (postmaster start times apart,
    the former leader last, never fewer than two members running), the leader changed by a
    switchover, and the cluster is whole.
 Figures go to PGHA_REPORT (JSON) and stdout.
@@ -486,7 +487,7 @@ def day2_monitor(samples):
     os.rename(samples + ".writes.part", samples + ".writes")
 
 
-def day2_check(path, parameter, before, value, dcs_key, dcs_value):
+def day2_check(path, parameter, before, value, dcs_key, dcs_value, removed):
     with open(path) as handle:
         marks = json.load(handle)
     time.sleep(2)
@@ -531,14 +532,19 @@ def day2_check(path, parameter, before, value, dcs_key, dcs_value):
     with urllib.request.urlopen("http://%s:8008/config" % list(MEMBERS)[0], timeout=3) as response:
         config = json.load(response)
     check(config.get(dcs_key) == dcs_value, "the DCS holds %s = %r (%r)" % (dcs_key, dcs_value, config.get(dcs_key)))
+    check(removed not in config.get("postgresql", {}).get("parameters", {}),
+          "the DCS no longer holds %s, set by hand before the change (%s)" % (removed, config.get("postgresql")))
     started = {}
     for address, name in MEMBERS.items():
         with connect(address, 5432) as conn, conn.cursor() as cur:
             cur.execute("SHOW %s" % parameter)
             shown = cur.fetchone()[0]
+            cur.execute("SELECT setting = boot_val, setting FROM pg_settings WHERE name = %s", (removed,))
+            default, running = cur.fetchone()
             cur.execute("SELECT extract(epoch FROM pg_postmaster_start_time())")
             started[name] = float(cur.fetchone()[0])
         check(shown == value, "%s runs %s = %s" % (name, parameter, shown))
+        check(default, "%s runs %s at PostgreSQL's default again (%s)" % (name, removed, running))
     order = sorted(started, key=started.get)
     check(all(started[name] > marks["started"] for name in order), "every member was restarted during the change")
     if lowered:
@@ -587,7 +593,7 @@ def main(mode):
         day2_start(os.environ["PGHA_DAY2"])
     elif mode == "day2-check":
         day2_check(os.environ["PGHA_DAY2"], "max_locks_per_transaction", os.environ["PGHA_DAY2_BEFORE"],
-                   os.environ["PGHA_DAY2_VALUE"], "maximum_lag_on_failover", 2097152)
+                   os.environ["PGHA_DAY2_VALUE"], "maximum_lag_on_failover", 2097152, "log_min_duration_statement")
     else:
         sys.exit("unknown mode %s" % mode)
     save_report()

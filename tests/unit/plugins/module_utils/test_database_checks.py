@@ -64,10 +64,25 @@ def test_dcs_patch_only_what_differs():
     desired = {"ttl": 8, "loop_wait": 10, "synchronous_mode": "on",
                "postgresql": {"parameters": {"max_connections": "100", "work_mem": "8MB", "hot_standby": True}}}
     assert dcs_patch(current, desired) == {"ttl": 8, "postgresql": {"parameters": {"work_mem": "8MB"}}}
-    assert dcs_patch(current, {"ttl": 30, "postgresql": {"parameters": {"work_mem": "4MB"}}}) == {}
+    assert dcs_patch(current, {"ttl": 30, "postgresql": {"parameters": {
+        "work_mem": "4MB", "max_connections": 100, "hot_standby": "on"}}}) == {}
     assert dcs_patch(current, {"loop_wait": None}) == {"loop_wait": None}
     assert dcs_patch({}, {"failsafe_mode": True}) == {"failsafe_mode": True}
     assert dcs_patch(current, {"unset_key": None}) == {}
+
+
+def test_dcs_patch_removes_parameters_the_inventory_no_longer_names():
+    # postgresql.parameters is the inventory's in full: one set by hand (patronictl edit-config)
+    # or dropped from the overrides is removed; elsewhere only the inventory's keys are managed
+    current = {"ttl": 20, "check_timeline": True,
+               "postgresql": {"use_slots": True, "pg_hba": ["x"],
+                              "parameters": {"work_mem": "4MB", "log_min_duration_statement": 250, "max_locks_per_transaction": 128}}}
+    desired = {"ttl": 20, "postgresql": {"use_slots": True, "parameters": {"work_mem": "4MB"}}}
+    assert dcs_patch(current, desired) == {
+        "postgresql": {"parameters": {"log_min_duration_statement": None, "max_locks_per_transaction": None}}}
+    assert dcs_patch(current, dict(desired, postgresql={"parameters": current["postgresql"]["parameters"]})) == {}
+    # a cluster whose DCS holds no parameters yet: nothing to remove
+    assert dcs_patch({"ttl": 20}, desired) == {"postgresql": {"use_slots": True, "parameters": {"work_mem": "4MB"}}}
 
 
 def test_pg_hba_tls_only_and_coder_from_allowed_sources():

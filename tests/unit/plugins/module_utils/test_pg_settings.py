@@ -8,7 +8,8 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.onprem.coder.plugins.module_utils.pg_settings import (
-    HOT_STANDBY_PARAMETERS, differing_parameters, restart_plan, setting_matches, unloaded_parameters)
+    HOT_STANDBY_PARAMETERS, PATRONI_COMMAND_LINE_DEFAULTS, differing_parameters, restart_plan, setting_matches,
+    unloaded_parameters)
 
 # Rows as PostgreSQL 15 reports them in pg_settings (name, setting, unit, vartype).
 ROWS = [
@@ -66,9 +67,30 @@ def test_a_parameter_is_taken_in_when_it_runs_or_waits_for_a_restart():
     assert unloaded_parameters(after, desired) == []
 
 
+def test_a_removed_parameter_is_taken_in_at_the_default_it_falls_back_to():
+    # removed from the DCS (None): Patroni's command-line default for the parameters Patroni
+    # passes on PostgreSQL's command line, PostgreSQL's built-in one (boot_val) for the others
+    rows = [
+        {"name": "work_mem", "setting": "8192", "unit": "kB", "vartype": "integer", "boot_val": "4096"},
+        {"name": "max_locks_per_transaction", "setting": "128", "unit": None, "vartype": "integer", "boot_val": "64"},
+        {"name": "wal_keep_size", "setting": "128", "unit": "MB", "vartype": "integer", "boot_val": "0"},
+        {"name": "log_min_duration_statement", "setting": "250", "unit": "ms", "vartype": "integer", "boot_val": "-1"},
+    ]
+    removed = {"work_mem": None, "max_locks_per_transaction": None, "wal_keep_size": None,
+               "log_min_duration_statement": None}
+    before = [dict(row, pending_restart=False) for row in rows]
+    # wal_keep_size already runs Patroni's 128MB (not PostgreSQL's 0): nothing to wait for
+    assert unloaded_parameters(before, removed) == ["log_min_duration_statement", "max_locks_per_transaction", "work_mem"]
+    after = [dict(row, setting=row["boot_val"]) if row["name"] in ("work_mem", "log_min_duration_statement")
+             else dict(row, pending_restart=row["name"] == "max_locks_per_transaction") for row in before]
+    assert unloaded_parameters(after, removed) == []
+    # a parameter PostgreSQL does not know, or with no built-in value to compare, is not waited for
+    assert unloaded_parameters([dict(before[0], boot_val=None)], {"work_mem": None, "no_such_thing": None}) == []
+
+
 def member(name, pending=False, **settings):
-    running = dict((parameter, "64" if parameter == "max_locks_per_transaction" else "100")
-                   for parameter in HOT_STANDBY_PARAMETERS)
+    # Patroni's own values unless the test says otherwise
+    running = dict((parameter, str(PATRONI_COMMAND_LINE_DEFAULTS[parameter])) for parameter in HOT_STANDBY_PARAMETERS)
     running.update((key, str(value)) for key, value in settings.items())
     return {"name": name, "pending": pending, "why": "pending" if pending else "", "settings": running}
 
@@ -91,6 +113,17 @@ def test_a_lowered_parameter_restarts_the_leader_first_because_a_replica_cannot_
     assert plan["leader_first"] and plan["leader_needs"] and not plan["again"]
     assert plan["replicas"] == ["pg2", "pg3"]
     assert plan["lowered"] == ["max_locks_per_transaction"]
+
+
+def test_a_parameter_removed_from_the_dcs_is_lowered_to_patronis_default_leader_first():
+    # max_locks_per_transaction 128 dropped from the overrides: the DCS no longer holds it and
+    # Patroni runs its own 64, a lowering (the replicas first would come back with 128)
+    members = [member("pg1", True, max_locks_per_transaction=128),
+               member("pg2", pending=True, max_locks_per_transaction=128),
+               member("pg3", pending=True, max_locks_per_transaction=128)]
+    plan = restart_plan(members, {"max_connections": 100, "max_wal_senders": 10, "max_worker_processes": 8}, "pg1")
+    assert plan["leader_first"] and plan["leader_needs"] and plan["lowered"] == ["max_locks_per_transaction"]
+    assert plan["replicas"] == ["pg2", "pg3"] and plan["raised"] == []
 
 
 def test_a_replica_held_back_by_an_earlier_restart_is_restarted_after_the_leader():
