@@ -73,6 +73,18 @@ def containerd_registry_hosts(registry, mirrors):
     return _manifest(containerd_hosts, registry, mirrors)
 
 
+def containerd_registry_files(mirrors, directory="/etc/containerd/certs.d"):
+    """onprem.coder.files entries of every registry's mirrors: its directory under ``directory``
+    and its hosts.toml, registries in name order (root-owned, 0755 and 0644)."""
+    entries = []
+    for registry in sorted(mirrors or {}):
+        folder = "%s/%s" % (directory.rstrip("/"), registry)
+        entries.append({"path": folder, "state": "directory", "owner": "root", "group": "root", "mode": "0755"})
+        entries.append({"path": folder + "/hosts.toml", "content": toml(containerd_registry_hosts(registry, mirrors[registry])),
+                        "owner": "root", "group": "root", "mode": "0644"})
+    return entries
+
+
 def k8s_upgrade_order(control_planes, pools, current, target, batch_sizes=None, nodes=None, host_vars=None):
     """{'steps': [...], 'hosts': {...}, 'batch': {...}} or {'error': message} to assert on.
 
@@ -157,6 +169,7 @@ class FilterModule(object):
             "kubeadm_kubelet_patch": kubeadm_kubelet_patch,
             "containerd_advice": containerd_advice,
             "containerd_registry_hosts": containerd_registry_hosts,
+            "containerd_registry_files": containerd_registry_files,
             "k8s_upgrade_order": k8s_upgrade_order,
             "k8s_storage_class": k8s_storage_class,
             "k8s_refused_storage_classes": k8s_refused_storage_classes,
