@@ -73,7 +73,7 @@ def containerd_registry_hosts(registry, mirrors):
     return _manifest(containerd_hosts, registry, mirrors)
 
 
-def containerd_registry_files(mirrors, directory="/etc/containerd/certs.d"):
+def containerd_registry_files(mirrors, directory):
     """onprem.coder.files entries of every registry's mirrors: its directory under ``directory``
     and its hosts.toml, registries in name order (root-owned, 0755 and 0644)."""
     entries = []

@@ -29,6 +29,7 @@ def test_each_registry_is_its_directory_then_its_hosts_toml_in_name_order():
 
 
 def test_no_mirrors_no_entries_and_a_bad_mirror_names_itself():
-    assert containerd_registry_files({}) == [] and containerd_registry_files(None) == []
+    assert containerd_registry_files({}, "/etc/containerd/certs.d") == []
+    assert containerd_registry_files(None, "/etc/containerd/certs.d") == []
     with pytest.raises(AnsibleFilterError, match="not an http"):
-        containerd_registry_files({"docker.io": ["mirror.corp"]})
+        containerd_registry_files({"docker.io": ["mirror.corp"]}, "/etc/containerd/certs.d")
