@@ -139,6 +139,24 @@ def lab_running():
 
 
 @pytest.fixture(scope="session")
+def sample_plan(tmp_path_factory):
+    """plan.yml on a shipped sample inventory, as a user first runs it: ``sample_plan("sample")``
+    gives (rc, output, output dir). Run once per inventory and test process, then read by every
+    test that checks that run (the plan's files, its summary, the placeholders it lists, the
+    docs that embed it); a test that changes the inputs runs its own."""
+    runs = {}
+
+    def get(inventory):
+        if inventory not in runs:
+            where = tmp_path_factory.mktemp("plan-%s" % inventory)
+            rc, out = playbook("-i", "inventories/%s" % inventory, "playbooks/plan.yml",
+                               "-e", "onprem_coder_output_dir=%s" % where)
+            runs[inventory] = (rc, out, where)
+        return runs[inventory]
+    return get
+
+
+@pytest.fixture(scope="session")
 def lab():
     """The local lab (inventories/lab), started if needed and stopped again if we started it."""
     was_running = lab_running()

@@ -10,29 +10,41 @@ import json
 import os
 import re
 
+import pytest
+
 from .conftest import playbook
 
 
-def test_plan_on_the_sample_writes_plan_json_and_md(tmp_path):
-    rc, out = playbook("-i", "inventories/sample", "playbooks/plan.yml", "-e", "onprem_coder_output_dir=%s" % tmp_path)
+def test_plan_on_the_sample_writes_plan_json_and_md(sample_plan):
+    rc, out, where = sample_plan("sample")
     assert rc == 0, out[-3000:]
-    plan = json.loads((tmp_path / "plan.json").read_text())
+    plan = json.loads((where / "plan.json").read_text())
     assert plan["tier"] == "1k"
     assert plan["site"] == "sample"
     assert (plan["coderd"]["replicas"], plan["coderd"]["requests"]["cpu"]) == (3, "2000m")
     assert plan["provisioners"]["replicas"] == 60
     assert plan["workspace_proxies"][0]["name"] == "eu-west"
-    markdown = (tmp_path / "plan.md").read_text()
+    markdown = (where / "plan.md").read_text()
     assert markdown.startswith("# Coder deployment plan: sample")
     assert "| coderd | 3 | 2 | 8 | 3 (coder pool) |" in markdown
     # the summary table is printed too
     assert re.search(r"coderd\s+3\s+2\s+8\s+3 \(coder pool\)", out)
 
 
-def test_plan_on_the_3k_sample(tmp_path):
-    rc, out = playbook("-i", "inventories/sample-3k", "playbooks/plan.yml", "-e", "onprem_coder_output_dir=%s" % tmp_path)
+@pytest.mark.parametrize("inventory", ["sample", "sample-3k"])
+def test_the_shipped_samples_pass_the_plan_and_list_their_placeholders(inventory, sample_plan):
+    rc, out = sample_plan(inventory)[:2]
     assert rc == 0, out[-3000:]
-    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert "The inventory passes the checks of every phase." in out
+    assert "Placeholders left (every phase that changes a host refuses them):" in out
+    assert "patroni_superuser_password: FILL-IN" in out
+    assert "kubeconfig: FILL-IN the path of the eu-west cluster" in out
+
+
+def test_plan_on_the_3k_sample(sample_plan):
+    rc, out, where = sample_plan("sample-3k")
+    assert rc == 0, out[-3000:]
+    plan = json.loads((where / "plan.json").read_text())
     assert plan["tier"] == "3k"
     assert plan["coderd"]["replicas"] == 4
     assert plan["coderd"]["cpu"] == 5          # database encryption adds 1 vCPU
@@ -40,12 +52,12 @@ def test_plan_on_the_3k_sample(tmp_path):
     assert [p["name"] for p in plan["workspace_proxies"]] == ["eu-west", "ap-south"]
 
 
-def test_docs_show_the_current_3k_plan(tmp_path):
+def test_docs_show_the_current_3k_plan(sample_plan):
     """docs/sizing.md embeds the 3k sample's plan.md; it must not drift from the code."""
-    rc, out = playbook("-i", "inventories/sample-3k", "playbooks/plan.yml", "-e", "onprem_coder_output_dir=%s" % tmp_path)
+    rc, out, where = sample_plan("sample-3k")
     assert rc == 0, out[-3000:]
     docs = open(os.path.join(os.path.dirname(__file__), "..", "..", "docs", "sizing.md")).read()
-    assert (tmp_path / "plan.md").read_text().strip() in docs
+    assert (where / "plan.md").read_text().strip() in docs
 
 
 def test_bad_sizing_input_stops_the_plan_naming_the_variable(tmp_path):

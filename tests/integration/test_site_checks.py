@@ -12,20 +12,9 @@ __metaclass__ = type
 import json
 import os
 
-import pytest
 import yaml
 
 from .conftest import ROOT, filled, playbook
-
-
-@pytest.mark.parametrize("inventory", ["sample", "sample-3k"])
-def test_the_shipped_samples_pass_the_plan_and_list_their_placeholders(inventory, tmp_path):
-    rc, out = playbook("-i", "inventories/%s" % inventory, "playbooks/plan.yml", "-e", "onprem_coder_output_dir=%s" % tmp_path)
-    assert rc == 0, out[-3000:]
-    assert "The inventory passes the checks of every phase." in out
-    assert "Placeholders left (every phase that changes a host refuses them):" in out
-    assert "patroni_superuser_password: FILL-IN" in out
-    assert "kubeconfig: FILL-IN the path of the eu-west cluster" in out
 
 
 def test_a_site_run_refuses_the_placeholders_before_any_host(tmp_path):
