@@ -4,6 +4,79 @@
 # Idempotent: does nothing when the image already exists (set LAB_REBUILD=1 to force).
 set -euo pipefail
 
+# Ansible sends each module run as a zip, and Python compiles what it imports from a zip
+# (ansible.module_utils.basic included) on every run: zipimport keeps no bytecode. The test
+# bed's Pythons keep it, per user, keyed by the bytecode version, the path in the zip and the
+# source, so the code that runs is the code sent, compiled once (docs/lab.md): the lab image's
+# (module runs on the lab hosts) and the tool chain's virtual environment (module runs on the
+# controller; make venv calls this script with --pyc-hook). A real host or controller compiles
+# it each time; nothing else differs. Other virtual environments (the execution environment's)
+# do not load it.
+# pyc_hook SITE_PACKAGES CACHE_DIR: the hook module and the .pth file that loads it.
+pyc_hook() {
+  sed "s|@CACHE@|$2|g" >"$1/onprem_coder_lab_pyc.py" <<'PYTHON'
+"""The test bed only (tests/lab/build-image.sh): bytecode of the code imported from zip files,
+kept under @CACHE@ (one 0700 directory per user and Python version,
+used only when the user owns it), keyed by the SHA-256 of Python's bytecode version, the path
+inside the zip and the source."""
+import hashlib
+import importlib.util
+import marshal
+import os
+import stat
+import sys
+import zipimport
+
+DIRECTORY = "@CACHE@/%d-%s" % (os.getuid(), sys.implementation.cache_tag)
+COMPILE = zipimport._compile_source
+
+
+def named(code, filename):
+    """code, and the code objects in it, with this run's file name (tracebacks name it)."""
+    consts = tuple(named(item, filename) if isinstance(item, type(code)) else item for item in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
+
+
+def compile_cached(pathname, source):
+    try:
+        inner = pathname.rsplit(".zip" + os.sep, 1)[-1]
+        key = importlib.util.MAGIC_NUMBER + inner.encode() + b"\0" + source
+        path = os.path.join(DIRECTORY, hashlib.sha256(key).hexdigest())
+    except (TypeError, UnicodeError):
+        return COMPILE(pathname, source)
+    try:
+        os.makedirs(DIRECTORY, mode=0o700, exist_ok=True)
+        info = os.lstat(DIRECTORY)
+    except OSError:
+        return COMPILE(pathname, source)
+    if info.st_uid != os.getuid() or info.st_mode & 0o077 or not stat.S_ISDIR(info.st_mode):
+        return COMPILE(pathname, source)   # only a directory of this user's own is trusted
+    try:
+        with open(path, "rb") as handle:
+            return named(marshal.load(handle), pathname)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    code = COMPILE(pathname, source)
+    try:
+        part = "%s.%d" % (path, os.getpid())
+        with open(part, "wb") as handle:
+            marshal.dump(code, handle)
+        os.replace(part, path)
+    except OSError:
+        pass
+    return code
+
+
+zipimport._compile_source = compile_cached
+PYTHON
+  echo "import onprem_coder_lab_pyc" >"$1/onprem-coder-lab-pyc.pth"
+}
+
+if [ "${1:-}" = "--pyc-hook" ]; then
+  pyc_hook "$2" "$3"
+  exit 0
+fi
+
 # Tagged with this recipe's hash, so a changed recipe builds a new image by itself
 # (tests/lab/tasks/hosts.yml computes the same tag).
 IMAGE="localhost/onprem-coder-lab:$(sha1sum "$0" | cut -c1-12)"
@@ -55,64 +128,7 @@ APT::Install-Recommends "false";
 APT::Install-Suggests "false";
 Acquire::Retries "3";
 APT
-# Ansible sends each module run as a zip, and Python compiles what it imports from a zip
-# (ansible.module_utils.basic included) on every run: zipimport keeps no bytecode. The lab's
-# Python keeps it, per user, keyed by the source's SHA-256 and its path in the zip, so the code
-# that runs is the code sent, compiled once (docs/lab.md). A real host compiles it each time;
-# nothing else differs. Virtual environments (the execution environment's) do not load it.
-cat >"$ROOTFS/usr/lib/python3/dist-packages/onprem_coder_lab_pyc.py" <<'PYTHON'
-"""Lab hosts only (tests/lab/build-image.sh): bytecode of the code imported from zip files,
-kept under /var/cache/onprem-coder-lab/pyc (one 0700 directory per user and Python version,
-used only when the user owns it), keyed by the source's SHA-256 and its path inside the zip."""
-import hashlib
-import marshal
-import os
-import stat
-import sys
-import zipimport
-
-DIRECTORY = "/var/cache/onprem-coder-lab/pyc/%d-%s" % (os.getuid(), sys.implementation.cache_tag)
-COMPILE = zipimport._compile_source
-
-
-def named(code, filename):
-    """code, and the code objects in it, with this run's file name (tracebacks name it)."""
-    consts = tuple(named(item, filename) if isinstance(item, type(code)) else item for item in code.co_consts)
-    return code.replace(co_filename=filename, co_consts=consts)
-
-
-def compile_cached(pathname, source):
-    try:
-        inner = pathname.rsplit(".zip" + os.sep, 1)[-1]
-        path = os.path.join(DIRECTORY, hashlib.sha256(inner.encode() + b"\0" + source).hexdigest())
-    except (TypeError, UnicodeError):
-        return COMPILE(pathname, source)
-    try:
-        os.makedirs(DIRECTORY, mode=0o700, exist_ok=True)
-        info = os.lstat(DIRECTORY)
-    except OSError:
-        return COMPILE(pathname, source)
-    if info.st_uid != os.getuid() or info.st_mode & 0o077 or not stat.S_ISDIR(info.st_mode):
-        return COMPILE(pathname, source)   # only a directory of this user's own is trusted
-    try:
-        with open(path, "rb") as handle:
-            return named(marshal.load(handle), pathname)
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    code = COMPILE(pathname, source)
-    try:
-        part = "%s.%d" % (path, os.getpid())
-        with open(part, "wb") as handle:
-            marshal.dump(code, handle)
-        os.replace(part, path)
-    except OSError:
-        pass
-    return code
-
-
-zipimport._compile_source = compile_cached
-PYTHON
-echo "import onprem_coder_lab_pyc" >"$ROOTFS/usr/lib/python3/dist-packages/onprem-coder-lab-pyc.pth"
+pyc_hook "$ROOTFS/usr/lib/python3/dist-packages" /var/cache/onprem-coder-lab/pyc
 # Each user (root, postgres) makes its own 0700 directory in it, as in /tmp.
 mkdir -p -m 1777 "$ROOTFS/var/cache/onprem-coder-lab/pyc"
 chmod 1777 "$ROOTFS/var/cache/onprem-coder-lab/pyc"
