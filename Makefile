@@ -20,8 +20,10 @@ STAMP_VENV := $(VENV)/.requirements-installed
 PYC_HOOK := $(VENV)/.pyc-hook
 # The interpreter a virtual environment was made from, and the one asked for (PYTHON).
 REAL_PYTHON = -c 'import os, sys; print(os.path.realpath(getattr(sys, "_base_executable", sys.executable)))'
+VENV_MADE_FROM := $(shell test -x $(BIN)/python && $(BIN)/python $(REAL_PYTHON))
+PYTHON_REAL := $(shell $(PYTHON) $(REAL_PYTHON))
 # A virtual environment made from another interpreter than PYTHON is made again.
-ifneq ($(shell test -x $(BIN)/python && $(BIN)/python $(REAL_PYTHON)),$(shell $(PYTHON) $(REAL_PYTHON)))
+ifneq ($(VENV_MADE_FROM),$(PYTHON_REAL))
 $(shell rm -f $(STAMP_VENV))
 endif
 HELM := $(BIN)/helm
@@ -51,8 +53,8 @@ $(STAMP_SYSTEM):
 	@touch $@
 
 $(STAMP_VENV): requirements-dev.txt | $(STAMP_SYSTEM)
-	@if test -x $(BIN)/python && [ "$$($(BIN)/python $(REAL_PYTHON))" != "$$($(PYTHON) $(REAL_PYTHON))" ]; then \
-	  echo "setup: $(VENV) was made from $$($(BIN)/python $(REAL_PYTHON)); making it again from $(PYTHON)"; rm -rf $(VENV); fi
+	@if [ -n "$(VENV_MADE_FROM)" ] && [ "$(VENV_MADE_FROM)" != "$(PYTHON_REAL)" ]; then \
+	  echo "setup: $(VENV) was made from $(VENV_MADE_FROM); making it again from $(PYTHON)"; rm -rf $(VENV); fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "setup: pip install -r requirements-dev.txt"
 	@$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v '^WARNING: Location' || true

@@ -73,11 +73,14 @@ def test_code_from_a_zip_is_compiled_once_and_what_runs_is_what_the_zip_holds(ho
 def test_a_traceback_names_the_file_of_this_run(hook, tmp_path):
     site, cache = hook
     source = "def boom():\n    raise RuntimeError('from the zip')\n"
+    # each run's zip in a directory of its own, as Ansible's are: the cached run must name its own
     for attempt in ("first", "cached"):
-        payload = module_zip(tmp_path, source)
+        (tmp_path / attempt).mkdir()
+        payload = module_zip(tmp_path / attempt, source)
         out = run_from_zip(site, payload, "import pkg.probe as p; p.boom()")
         assert out.returncode != 0 and "from the zip" in out.stdout, (attempt, out.stdout)
         assert os.path.join(payload, "pkg", "probe.py") in out.stdout, (attempt, out.stdout)
+    assert len(os.listdir(str(cache / TAG))) == 2, "the second run did not load the kept bytecode"
 
 
 def test_a_cache_directory_others_can_write_is_not_used(hook, tmp_path):
