@@ -33,7 +33,7 @@ HELM := $(BIN)/helm
 help:
 	@echo "make demo      set up, start the local lab and deploy site.yml onto it"
 	@echo "make test      set up, then the whole test suite in parallel lanes, with a table of times"
-	@echo "make quick     lint beside the tests that need no container and are not slow"
+	@echo "make quick     lint of what changed beside the tests that need no container and are not slow"
 	@echo "make lint | sanity | units | molecule | lab-up | lab-down | bench | database-hosts | database-faults | ee | clean"
 
 setup: $(STAMP_SYSTEM) $(STAMP_VENV) $(PYC_HOOK)
@@ -126,7 +126,8 @@ ee: setup image helm
 test:
 	@$(PYTHON) tests/suite.py
 
-# The inner loop: lint beside the unit tests and the playbook tests that need no container and are
+# The inner loop: lint of what changed since the main branch (tests/suite.py quick_lint; make lint
+# lints everything) beside the unit tests and the playbook tests that need no container and are
 # not marked slow (the helm and 3k renders).
 quick:
 	@$(PYTHON) tests/suite.py --quick

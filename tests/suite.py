@@ -27,9 +27,10 @@ build/test-logs/<stage>.log (and <stage>.xml for pytest); the table goes to the 
 to build/test-logs/stages.md.
 
   python3 tests/suite.py              the whole suite (what make test and CI run)
-  python3 tests/suite.py --quick      the inner loop (make quick): ansible-lint beside pytest -m
-                                      "not lab and not molecule and not slow" (every test without a
-                                      container but the five helm and 3k renders marked slow)
+  python3 tests/suite.py --quick      the inner loop (make quick): ansible-lint on what changed
+                                      since the main branch beside pytest -m "not lab and not
+                                      molecule and not slow" (every test without a container but
+                                      the five helm and 3k renders marked slow)
   python3 tests/suite.py --lane lab   set-up, then one lane
 
 Standard library only: it runs before the virtual environment exists.
@@ -79,9 +80,63 @@ LANES = {
     # each scenario has its own podman network and containers: all of them at once
     "molecule": [pytest_stage("pytest-molecule", "molecule", workers=2)],
 }
+# Files whose change can alter how every other file lints (the modules' argument specs, the
+# collection's metadata, lint's own configuration): the inner loop lints everything after them.
+LINT_EVERYTHING_AFTER = ("plugins/", "meta/", "galaxy.yml", ".ansible-lint", "ansible.cfg", "requirements")
+# Changed files that ansible-lint does not read.
+NOT_LINTED = (".md", ".py", ".txt", ".j2")
+
+
+def changed_files(root=ROOT):
+    """The files that differ from the merge base with the main branch (HEAD on main itself):
+    committed since, changed and not committed (deleted ones too), or new and not ignored. None
+    when git cannot tell."""
+    def git(*args):
+        proc = subprocess.run(["git"] + list(args), cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              universal_newlines=True, check=False)
+        return proc.stdout if proc.returncode == 0 else None
+    base = (git("merge-base", "HEAD", "main") or "").strip() or "HEAD"
+    tracked = git("diff", "--name-only", "-z", base)
+    untracked = git("ls-files", "-z", "--others", "--exclude-standard")
+    if tracked is None or untracked is None:
+        return None
+    return sorted(set(name for name in tracked.split("\0") + untracked.split("\0") if name))
+
+
+def lint_targets(paths, exists=lambda path: os.path.lexists(os.path.join(ROOT, path))):
+    """What the inner loop lints for these changed files: the directory of each role a file of it
+    changed in (its rules read a role whole), and the other changed YAML files. None (lint
+    everything) when nothing changed, when nothing that is linted changed, when a file changed
+    that alters how the others lint (LINT_EVERYTHING_AFTER), or when a role or a file outside a
+    role was deleted (what used it is not known)."""
+    targets = set()
+    for path in paths or ():
+        parts = path.split("/")
+        if path.startswith(LINT_EVERYTHING_AFTER):
+            return None
+        if parts[0] == "roles" and len(parts) > 2:
+            if not exists("/".join(parts[:2])):
+                return None
+            targets.add("/".join(parts[:2]))
+        elif not exists(path):
+            return None
+        elif path.endswith((".yml", ".yaml")):
+            targets.add(path)
+        elif not path.endswith(NOT_LINTED):
+            return None
+    return sorted(targets) or None
+
+
+def quick_lint():
+    """The inner loop's lint stage: ansible-lint on what changed (lint_targets), or on everything."""
+    targets = lint_targets(changed_files())
+    return (LINT[0], LINT[1] + (targets or []))
+
+
 # The inner loop: lint beside the tests that need no container and are not marked slow (the render
 # tests: helm template of every release and the 3k site's run, again and --check). Nothing waits
-# for anything else, so the two lanes take both cores.
+# for anything else, so the two lanes take both cores. Lint reads only what changed since the
+# main branch (quick_lint): make lint and make test lint everything.
 QUICK = {
     "lint": [LINT],
     "checks": [pytest_stage("pytest-quick", "not lab and not molecule and not ondemand and not slow", workers=2)],
@@ -257,7 +312,7 @@ def main():
         with lock:
             print("[%s +%4.0f s] %s" % (time.strftime("%H:%M:%S"), time.time() - started, message), flush=True)
 
-    lanes = QUICK if args.quick else {name: LANES[name] for name in (args.lane or LANES)}
+    lanes = dict(QUICK, lint=[quick_lint()]) if args.quick else {name: LANES[name] for name in (args.lane or LANES)}
     first = [] if args.no_setup else [Stage("setup", *SETUP_FIRST)]
     chains = [] if args.no_setup else [[Stage("setup", *stage) for stage in chain] for chain in SETUP_CHAINS]
     if args.quick:
