@@ -88,14 +88,15 @@ NOT_LINTED = (".md", ".py", ".txt", ".j2")
 
 
 def changed_files(root=ROOT):
-    """The files that differ from the merge base with the main branch (HEAD on main itself):
-    committed since, changed and not committed (deleted ones too), or new and not ignored. None
-    when git cannot tell."""
+    """The files that differ from the merge base with the main branch (origin/main where the
+    checkout has it, else main; on main itself, without origin, HEAD): committed since, changed
+    and not committed (deleted ones too), or new and not ignored. None when git cannot tell."""
     def git(*args):
         proc = subprocess.run(["git"] + list(args), cwd=root, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                               universal_newlines=True, check=False)
         return proc.stdout if proc.returncode == 0 else None
-    base = (git("merge-base", "HEAD", "main") or "").strip() or "HEAD"
+    bases = (git("merge-base", "HEAD", branch) for branch in ("origin/main", "main"))
+    base = next((found.strip() for found in bases if found), "HEAD")
     tracked = git("diff", "--name-only", "-z", base)
     untracked = git("ls-files", "-z", "--others", "--exclude-standard")
     if tracked is None or untracked is None:

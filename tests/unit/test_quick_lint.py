@@ -75,5 +75,21 @@ def test_changed_files_are_those_since_main_committed_or_not_new_or_deleted(tmp_
                                                   "site.yml"]
 
 
+def test_on_main_the_commits_not_on_origin_count_too(tmp_path):
+    origin = tmp_path / "origin"
+    origin.mkdir()
+    (origin / "site.yml").write_text("---\n")
+    git(origin, "init", "-q", "-b", "main")
+    git(origin, "add", "-A")
+    git(origin, "commit", "-q", "-m", "base")
+    git(tmp_path, "clone", "-q", str(origin), "clone")
+    clone = tmp_path / "clone"
+    assert suite.changed_files(str(clone)) == []
+    (clone / "play.yml").write_text("---\n")
+    git(clone, "add", "play.yml")
+    git(clone, "commit", "-q", "-m", "on main, not pushed")
+    assert suite.changed_files(str(clone)) == ["play.yml"]
+
+
 def test_outside_a_git_checkout_nothing_is_known(tmp_path):
     assert suite.changed_files(str(tmp_path)) is None
