@@ -29,6 +29,17 @@ def test_a_changed_role_file_lints_its_role_and_yaml_elsewhere_lints_itself():
         "inventories/sample/group_vars/all/site.yml", "playbooks/database.yml", "roles/etcd", "roles/patroni"]
 
 
+def test_what_lint_excludes_is_left_out_as_lint_leaves_it():
+    excluded = suite.lint_excluded()
+    assert ".config/molecule/" in excluded and "inventories/*/.output/" in excluded, excluded
+    paths = [".config/molecule/config.yml", "inventories/lab/.output/plan.yml", "roles/etcd/tasks/main.yml"]
+    assert suite.lint_targets(paths, everything_exists, excluded) == ["roles/etcd"]
+    # only excluded files changed: nothing lint reads changed, so everything is linted
+    assert suite.lint_targets([".config/molecule/config.yml"], everything_exists, excluded) is None
+    # without the list, an excluded file would be named on lint's command line
+    assert ".config/molecule/config.yml" in suite.lint_targets(paths, everything_exists)
+
+
 def test_what_alters_how_others_lint_lints_everything():
     for changed in ("plugins/modules/files.py", "plugins/filter/database.py", "meta/runtime.yml", "galaxy.yml",
                     ".ansible-lint", "ansible.cfg", "requirements-dev.txt", "Makefile", "tests/lab/build-image.sh"):
